@@ -1,0 +1,42 @@
+#pragma once
+// Every node name the library records, grouped by family. The gradient-check registry
+// (tests/op_registry.*) must exercise each name here, and a test fails when a registry
+// graph contains a node whose name is missing here, so a new op cannot skip the checks.
+// Ops record through detail::record_op(Op::name, ...), which only accepts names listed here.
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+// Recorded inside autograd/ (dtype conversion and the engine's gradient sums).
+#define WENGERT_AUTOGRAD_OPS(X) X(to) X(add_gradients)
+#define WENGERT_ARITHMETIC_OPS(X) \
+    X(add) X(sub) X(mul) X(div) X(neg) X(add_scalar) X(mul_scalar) X(pow)
+#define WENGERT_UNARY_OPS(X) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu)
+#define WENGERT_REDUCTION_OPS(X) X(sum) X(mean)
+#define WENGERT_LINALG_OPS(X) X(gemm)
+#define WENGERT_SHAPE_OPS(X) X(reshape) X(transpose) X(expand) X(sum_to)
+
+#define WENGERT_FOR_EACH_OP(X)                                                                  \
+    WENGERT_AUTOGRAD_OPS(X) WENGERT_ARITHMETIC_OPS(X) WENGERT_UNARY_OPS(X)                      \
+    WENGERT_REDUCTION_OPS(X) WENGERT_LINALG_OPS(X) WENGERT_SHAPE_OPS(X)
+
+namespace wengert {
+
+enum class Op {
+#define WENGERT_OP_ENUM(name) name,
+    WENGERT_FOR_EACH_OP(WENGERT_OP_ENUM)
+#undef WENGERT_OP_ENUM
+};
+
+inline constexpr std::array kOpNames = {
+#define WENGERT_OP_NAME(name) std::string_view(#name),
+    WENGERT_FOR_EACH_OP(WENGERT_OP_NAME)
+#undef WENGERT_OP_NAME
+};
+
+constexpr const char* op_name(Op op) {
+    return kOpNames[static_cast<std::size_t>(op)].data();
+}
+
+}  // namespace wengert

@@ -1,0 +1,102 @@
+#include <doctest/doctest.h>
+
+#include <wengert/autograd/xtensor_interop.hpp>
+#include <wengert/wengert.hpp>
+
+using namespace wengert;
+
+TEST_SUITE("tensor") {
+    TEST_CASE("copying a handle shares values, clone does not") {
+        Tensor a = tensor({1, 2, 3, 4}, {2, 2});
+        Tensor b = a;
+        Tensor c = a.clone();
+        as_xarray<float>(a)(0, 0) = 10.0f;
+        CHECK(b.to_vector()[0] == 10.0);
+        CHECK(c.to_vector()[0] == 1.0);
+        CHECK(b.is_same(a));
+    }
+
+    TEST_CASE("factories give shapes, dtypes and values") {
+        CHECK(zeros({2, 3}).dtype() == kFloat32);
+        CHECK(ones({2, 3}, kFloat64).to_vector() == std::vector<double>(6, 1.0));
+        CHECK(full({2}, 7.5).to_vector() == std::vector<double>{7.5, 7.5});
+        CHECK(arange(0, 5, 2).to_vector() == std::vector<double>{0, 2, 4});
+        CHECK(arange(3, kFloat64).numel() == 3);
+        CHECK(scalar_tensor(2.5).dim() == 0);
+        CHECK(scalar_tensor(2.5).item() == 2.5);
+        CHECK_THROWS_AS(tensor({1, 2, 3}, {2, 2}), ShapeError);
+    }
+
+    TEST_CASE("the same seed gives the same random values") {
+        Generator g1(42), g2(42), g3(43);
+        CHECK(randn({5}, kFloat64, &g1).to_vector() == randn({5}, kFloat64, &g2).to_vector());
+        CHECK(rand({5}, kFloat64, &g1).to_vector() != rand({5}, kFloat64, &g3).to_vector());
+        Tensor u = uniform({1000}, -2, 3, kFloat64, &g1);
+        for (double v : u.to_vector()) {
+            CHECK((v >= -2 && v < 3));
+        }
+    }
+
+    TEST_CASE("generator state round-trips") {
+        Generator g(7);
+        g.normal();  // leaves a spare normal in the state
+        auto saved = g.state();
+        double next = g.normal();
+        Generator h;
+        h.set_state(saved);
+        CHECK(h.normal() == next);
+    }
+
+    TEST_CASE("to converts dtype and is differentiable") {
+        Tensor x = tensor({1.5, -2}, {2}, kFloat64).requires_grad_();
+        Tensor y = x.to(kFloat32);
+        CHECK(y.dtype() == kFloat32);
+        sum(mul(y, 3.0)).backward();
+        CHECK(x.grad().dtype() == kFloat64);
+        CHECK(x.grad().to_vector() == std::vector<double>{3, 3});
+    }
+
+    TEST_CASE("detach shares values and drops history") {
+        Tensor x = ones({2}).requires_grad_();
+        Tensor y = mul(x, 2.0);
+        Tensor d = y.detach();
+        CHECK(!d.requires_grad());
+        CHECK(d.grad_fn() == nullptr);
+        CHECK(y.grad_fn() != nullptr);
+        as_xarray<float>(d)(0) = 5;
+        CHECK(y.to_vector()[0] == 5);
+    }
+
+    TEST_CASE("item requires one element; data_ptr checks dtype") {
+        CHECK_THROWS_WITH_AS(zeros({2}).item(), doctest::Contains("(2)"), std::invalid_argument);
+        Tensor t = zeros({2});
+        CHECK_THROWS_AS(t.data_ptr<double>(), DtypeError);
+        CHECK(t.data_ptr<float>() != nullptr);
+    }
+
+    TEST_CASE("printing shows values, dtype and grad_fn") {
+        Tensor x = tensor({1, 2, 3, 4}, {2, 2}).requires_grad_();
+        CHECK(fmt::format("{}", x) == "tensor([[1, 2], [3, 4]], dtype=float32, requires_grad=true)");
+        CHECK(add(x, 1.0).to_string().find("grad_fn=<add_scalar>") != std::string::npos);
+        CHECK(zeros({2000}).to_string().find("...") != std::string::npos);
+    }
+
+    TEST_CASE("from_xarray takes the array without copying") {
+        xt::xarray<double> array = {{1.0, 2.0}, {3.0, 4.0}};
+        const double* before = array.data();
+        Tensor t = from_xarray(std::move(array));
+        CHECK(t.data_ptr<double>() == before);
+        CHECK(t.shape()[0] == 2);
+    }
+
+    TEST_CASE("zero_grad keeps the buffer; set_to_none drops it") {
+        Tensor w = ones({3}).requires_grad_();
+        sum(mul(w, w)).backward();
+        const float* buffer = w.grad().data_ptr<float>();
+        w.zero_grad();
+        CHECK(w.grad().to_vector() == std::vector<double>{0, 0, 0});
+        CHECK(w.grad().data_ptr<float>() == buffer);
+        w.zero_grad(true);
+        CHECK(!w.grad().defined());
+    }
+}
