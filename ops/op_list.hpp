@@ -16,10 +16,18 @@
 #define WENGERT_REDUCTION_OPS(X) X(sum) X(mean)
 #define WENGERT_LINALG_OPS(X) X(gemm)
 #define WENGERT_SHAPE_OPS(X) X(reshape) X(transpose) X(expand) X(sum_to)
+// Families added by later work; each keeps its names on its own line.
+#define WENGERT_POINTWISE_OPS(X)
+#define WENGERT_SOFTMAX_AND_REDUCTION_OPS(X)
+#define WENGERT_INDEXING_OPS(X)
+#define WENGERT_NN_OPS(X)
+#define WENGERT_LOSS_OPS(X)
 
 #define WENGERT_FOR_EACH_OP(X)                                                                  \
     WENGERT_AUTOGRAD_OPS(X) WENGERT_ARITHMETIC_OPS(X) WENGERT_UNARY_OPS(X)                      \
-    WENGERT_REDUCTION_OPS(X) WENGERT_LINALG_OPS(X) WENGERT_SHAPE_OPS(X)
+    WENGERT_REDUCTION_OPS(X) WENGERT_LINALG_OPS(X) WENGERT_SHAPE_OPS(X)                         \
+    WENGERT_POINTWISE_OPS(X) WENGERT_SOFTMAX_AND_REDUCTION_OPS(X) WENGERT_INDEXING_OPS(X)       \
+    WENGERT_NN_OPS(X) WENGERT_LOSS_OPS(X)
 
 namespace wengert {
 

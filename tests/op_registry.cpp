@@ -36,11 +36,24 @@ Sample sample(std::string label, std::vector<Shape> shapes, Domain domain) {
             }};
 }
 
+namespace {
+std::vector<RegisterFn>& registrations() {
+    static std::vector<RegisterFn> functions;
+    return functions;
+}
+}  // namespace
+
+bool add_registration(RegisterFn fn) {
+    registrations().push_back(fn);
+    return true;
+}
+
 const std::vector<OpEntry>& op_registry() {
     static const std::vector<OpEntry> registry = [] {
         std::vector<OpEntry> entries;
-        register_arithmetic(entries);
-        register_reduction_and_shape(entries);
+        for (RegisterFn fn : registrations()) {
+            fn(entries);
+        }
         return entries;
     }();
     return registry;

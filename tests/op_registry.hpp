@@ -46,10 +46,22 @@ Tensor sample_tensor(const Shape& shape, Domain domain, Generator& generator,
 /// A sample whose inputs all require grad and share one domain.
 Sample sample(std::string label, std::vector<Shape> shapes, Domain domain = Domain::any);
 
-void register_arithmetic(std::vector<OpEntry>& registry);
-void register_reduction_and_shape(std::vector<OpEntry>& registry);
+using RegisterFn = void (*)(std::vector<OpEntry>&);
 
-/// Every entry, in family order.
+/// Adds a family's registration function; used through WENGERT_REGISTER_OPS.
+bool add_registration(RegisterFn fn);
+
+/// Every entry of every family (families in link order).
 const std::vector<OpEntry>& op_registry();
+
+}  // namespace wengert::testing
+
+/// In tests/registry/<family>.cpp: WENGERT_REGISTER_OPS(register_family) after defining
+/// `void register_family(std::vector<OpEntry>&)`. The registry is an OBJECT library, so every
+/// family file is linked and registers itself, with no central list to edit.
+#define WENGERT_REGISTER_OPS(fn) \
+    static const bool fn##_registered = ::wengert::testing::add_registration(&fn)
+
+namespace wengert::testing {
 
 }  // namespace wengert::testing

@@ -20,6 +20,8 @@ std::vector<Sample> binary_samples(Domain rhs_domain = Domain::any) {
 
 }  // namespace
 
+namespace {
+
 void register_arithmetic(std::vector<OpEntry>& r) {
     auto unary = [](Domain domain) {
         return std::vector<Sample>{sample("(3,4)", {{3, 4}}, domain), sample("scalar", {{}}, domain),
@@ -70,5 +72,9 @@ void register_arithmetic(std::vector<OpEntry>& r) {
                  [](const TensorList& x) { return mul(x[0], tanh(x[0])); },
                  {sample("(2,3)", {{2, 3}})}});
 }
+
+}  // namespace
+
+WENGERT_REGISTER_OPS(register_arithmetic);
 
 }  // namespace wengert::testing

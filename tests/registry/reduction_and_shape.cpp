@@ -3,6 +3,8 @@
 
 namespace wengert::testing {
 
+namespace {
+
 void register_reduction_and_shape(std::vector<OpEntry>& r) {
     r.push_back({"sum all", [](const TensorList& x) { return sum(x[0]); },
                  {sample("(3,4)", {{3, 4}}), sample("scalar", {{}})}});
@@ -25,5 +27,9 @@ void register_reduction_and_shape(std::vector<OpEntry>& r) {
     r.push_back({"sum_to", [](const TensorList& x) { return sum_to(x[0], {3, 1}); },
                  {sample("(2,3,4)", {{2, 3, 4}})}});
 }
+
+}  // namespace
+
+WENGERT_REGISTER_OPS(register_reduction_and_shape);
 
 }  // namespace wengert::testing
