@@ -11,3 +11,11 @@
 // The tape records each op as it runs; backward() replays it in reverse.
 #include "autograd/autograd.hpp"
 #include "ops/ops.hpp"
+//
+#include "losses/losses.hpp"
+//
+#include "optim/optim.hpp"
+//
+#include "nn/nn.hpp"
+//
+#include "data/data.hpp"

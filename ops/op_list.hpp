@@ -3,6 +3,9 @@
 // (tests/op_registry.*) must exercise each name here, and a test fails when a registry
 // graph contains a node whose name is missing here, so a new op cannot skip the checks.
 // Ops record through detail::record_op(Op::name, ...), which only accepts names listed here.
+//
+// Each family owns one macro, kept apart from the others by a comment line, so that work on
+// two families never edits neighbouring lines.
 
 #include <array>
 #include <cstddef>
@@ -10,23 +13,43 @@
 
 // Recorded inside autograd/ (dtype conversion and the engine's gradient sums).
 #define WENGERT_AUTOGRAD_OPS(X) X(to) X(add_gradients)
+
+// ops/arithmetic.cpp
 #define WENGERT_ARITHMETIC_OPS(X) \
     X(add) X(sub) X(mul) X(div) X(neg) X(add_scalar) X(mul_scalar) X(pow)
+
+// ops/unary.cpp
 #define WENGERT_UNARY_OPS(X) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu)
+
+// ops/reduce.cpp
 #define WENGERT_REDUCTION_OPS(X) X(sum) X(mean)
+
+// ops/linalg.cpp
 #define WENGERT_LINALG_OPS(X) X(gemm)
+
+// ops/shape.cpp and ops/indexing.cpp
 #define WENGERT_SHAPE_OPS(X) X(reshape) X(transpose) X(expand) X(sum_to)
-// Families added by later work; each keeps its names on its own line.
+
+// ops/pointwise.cpp
 #define WENGERT_POINTWISE_OPS(X)
-#define WENGERT_SOFTMAX_AND_REDUCTION_OPS(X)
-#define WENGERT_INDEXING_OPS(X)
+
+// ops/softmax.cpp
+#define WENGERT_SOFTMAX_OPS(X)
+
+// ops/conv.cpp and ops/pool.cpp
+#define WENGERT_CONV_POOL_OPS(X)
+
+// ops/norm.cpp and ops/nn.cpp
 #define WENGERT_NN_OPS(X)
+
+// losses/
 #define WENGERT_LOSS_OPS(X)
 
+// The whole list.
 #define WENGERT_FOR_EACH_OP(X)                                                                  \
     WENGERT_AUTOGRAD_OPS(X) WENGERT_ARITHMETIC_OPS(X) WENGERT_UNARY_OPS(X)                      \
     WENGERT_REDUCTION_OPS(X) WENGERT_LINALG_OPS(X) WENGERT_SHAPE_OPS(X)                         \
-    WENGERT_POINTWISE_OPS(X) WENGERT_SOFTMAX_AND_REDUCTION_OPS(X) WENGERT_INDEXING_OPS(X)       \
+    WENGERT_POINTWISE_OPS(X) WENGERT_SOFTMAX_OPS(X) WENGERT_CONV_POOL_OPS(X)                    \
     WENGERT_NN_OPS(X) WENGERT_LOSS_OPS(X)
 
 namespace wengert {

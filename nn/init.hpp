@@ -1,0 +1,4 @@
+#pragma once
+// Parameter initialisers (issue 3).
+
+#include "../autograd/tensor.hpp"
