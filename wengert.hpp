@@ -21,3 +21,5 @@
 #include "data/data.hpp"
 //
 #include "train/train.hpp"
+//
+#include "adversarial/adversarial.hpp"
