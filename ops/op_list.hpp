@@ -34,7 +34,7 @@
 #define WENGERT_POINTWISE_OPS(X)
 
 // ops/softmax.cpp
-#define WENGERT_SOFTMAX_OPS(X)
+#define WENGERT_SOFTMAX_OPS(X) X(softmax) X(log_softmax)
 
 // ops/conv.cpp and ops/pool.cpp
 #define WENGERT_CONV_POOL_OPS(X)
