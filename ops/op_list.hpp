@@ -28,7 +28,9 @@
 #define WENGERT_LINALG_OPS(X) X(gemm)
 
 // ops/shape.cpp and ops/indexing.cpp
-#define WENGERT_SHAPE_OPS(X) X(reshape) X(transpose) X(expand) X(sum_to)
+#define WENGERT_SHAPE_OPS(X)                                                                 \
+    X(reshape) X(transpose) X(expand) X(sum_to) X(permute) X(concat) X(pad) X(slice)          \
+    X(slice_backward) X(select) X(index_select) X(index_add) X(gather) X(scatter_add)
 
 // ops/pointwise.cpp
 #define WENGERT_POINTWISE_OPS(X)
