@@ -37,7 +37,7 @@
 #define WENGERT_SOFTMAX_OPS(X)
 
 // ops/conv.cpp and ops/pool.cpp
-#define WENGERT_CONV_POOL_OPS(X)
+#define WENGERT_CONV_POOL_OPS(X) X(conv2d) X(conv_transpose2d) X(conv2d_weight_grad)
 
 // ops/norm.cpp and ops/nn.cpp
 #define WENGERT_NN_OPS(X)
