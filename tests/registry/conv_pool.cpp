@@ -79,8 +79,61 @@ void register_conv(std::vector<OpEntry>& r) {
                  {sample("groups 2", {{2, 2, 3, 4}, {2, 1, 2, 2}, {2, 2, 4, 3}})}});
 }
 
+void register_pool(std::vector<OpEntry>& r) {
+    r.push_back({"max_pool2d 2x2",
+                 [](const TensorList& x) { return max_pool2d(x[0], 2); },
+                 {sample("(2,2,4,4)", {{2, 2, 4, 4}}), sample("3-D odd size", {{2, 5, 5}})}});
+    r.push_back({"max_pool2d overlapping, padding, ceil_mode",
+                 [](const TensorList& x) { return max_pool2d(x[0], 3, 2, 1, 1, true); },
+                 {sample("(1,2,6,5)", {{1, 2, 6, 5}})}});
+    r.push_back({"max_pool2d (2,3) stride (1,2) dilation (2,1)",
+                 [](const TensorList& x) {
+                     return max_pool2d(x[0], {2, 3}, IntPair{1, 2}, {1, 1}, {2, 1});
+                 },
+                 {sample("(1,1,5,6)", {{1, 1, 5, 6}})}});
+    r.push_back({"max_pool2d input gradient",
+                 [](const TensorList& x) {
+                     auto f = [](const TensorList& y) { return max_pool2d(y[0], 3, 2, 1); };
+                     return first_derivative(f, x, 0);
+                 },
+                 {sample("(1,2,5,5) and seed", {{1, 2, 5, 5}, {1, 2, 3, 3}})}});
+    r.push_back({"avg_pool2d 2x2",
+                 [](const TensorList& x) { return avg_pool2d(x[0], 2); },
+                 {sample("(2,2,4,4)", {{2, 2, 4, 4}}), sample("3-D odd size", {{2, 5, 5}})}});
+    r.push_back({"avg_pool2d padding, ceil_mode, count_include_pad",
+                 [](const TensorList& x) { return avg_pool2d(x[0], 3, 2, 1, true, true); },
+                 {sample("(1,2,6,5)", {{1, 2, 6, 5}})}});
+    r.push_back({"avg_pool2d padding without pad in the count",
+                 [](const TensorList& x) {
+                     return avg_pool2d(x[0], {3, 2}, IntPair{2, 1}, {1, 1}, false, false);
+                 },
+                 {sample("(1,1,5,4)", {{1, 1, 5, 4}})}});
+    r.push_back({"avg_pool2d divisor_override",
+                 [](const TensorList& x) {
+                     return avg_pool2d(x[0], 2, std::nullopt, 0, false, true, 3);
+                 },
+                 {sample("(1,1,4,4)", {{1, 1, 4, 4}})}});
+    r.push_back({"avg_pool2d input gradient",
+                 [](const TensorList& x) {
+                     auto f = [](const TensorList& y) { return avg_pool2d(y[0], 3, 2, 1); };
+                     return first_derivative(f, x, 0);
+                 },
+                 {sample("(1,2,5,5) and seed", {{1, 2, 5, 5}, {1, 2, 3, 3}})}});
+    r.push_back({"adaptive_avg_pool2d",
+                 [](const TensorList& x) { return adaptive_avg_pool2d(x[0], {3, 2}); },
+                 {sample("5x7 to 3x2", {{2, 1, 5, 7}}), sample("3-D upsampling 2x2 to 3x2",
+                                                            {{2, 2, 2}})}});
+    r.push_back({"adaptive_avg_pool2d input gradient",
+                 [](const TensorList& x) {
+                     auto f = [](const TensorList& y) { return adaptive_avg_pool2d(y[0], 3); };
+                     return first_derivative(f, x, 0);
+                 },
+                 {sample("(1,1,5,4) and seed", {{1, 1, 5, 4}, {1, 1, 3, 3}})}});
+}
+
 }  // namespace
 
 WENGERT_REGISTER_OPS(register_conv);
+WENGERT_REGISTER_OPS(register_pool);
 
 }  // namespace wengert::testing
