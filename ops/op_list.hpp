@@ -39,7 +39,9 @@
 #define WENGERT_SOFTMAX_OPS(X) X(softmax) X(log_softmax)
 
 // ops/conv.cpp and ops/pool.cpp
-#define WENGERT_CONV_POOL_OPS(X)
+#define WENGERT_CONV_POOL_OPS(X)                                                         \
+    X(conv2d) X(conv_transpose2d) X(conv2d_weight_grad) X(max_pool2d) X(max_pool2d_backward) \
+    X(max_pool2d_gather) X(avg_pool2d) X(adaptive_avg_pool2d) X(avg_pool2d_backward)
 
 // ops/norm.cpp and ops/nn.cpp
 #define WENGERT_NN_OPS(X)
