@@ -40,7 +40,7 @@
 #define WENGERT_CONV_POOL_OPS(X)
 
 // ops/norm.cpp and ops/nn.cpp
-#define WENGERT_NN_OPS(X)
+#define WENGERT_NN_OPS(X) X(linear) X(linear_relu)
 
 // losses/
 #define WENGERT_LOSS_OPS(X)
