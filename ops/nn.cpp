@@ -88,11 +88,12 @@ TensorList linear_backward(const Tensor& grad, const Tensor& input, const Tensor
     TensorList grads(3);
     if (needs[0]) {
         const Tensor g = detail::gemm(grad_rows, weight, false, false);  // (rows, in)
-        grads[0] = reshape(g, std::vector<std::int64_t>(input.shape().begin(), input.shape().end()));
+        grads[0] =
+            reshape(g, std::vector<std::int64_t>(input.shape().begin(), input.shape().end()));
     }
     if (needs[1]) {
-        const Tensor x_rows = reshape(input, {-1, in_features});     // (rows, in)
-        grads[1] = detail::gemm(grad_rows, x_rows, true, false);       // (out, in)
+        const Tensor x_rows = reshape(input, {-1, in_features});  // (rows, in)
+        grads[1] = detail::gemm(grad_rows, x_rows, true, false);  // (out, in)
     }
     if (needs[2]) {
         grads[2] = sum(grad_rows, {0});  // (out)
@@ -123,10 +124,11 @@ Tensor linear_relu(const Tensor& input, const Tensor& weight, const Tensor& bias
         Op::linear_relu, std::move(out), {input, weight, bias},
         [input, weight](const BackwardCall& call) {
             // The relu mask is a constant, as in relu's own backward.
-            const Tensor mask = detail::make_tensor(detail::map_array(call.output, [](const auto& y) {
-                using T = typename std::decay_t<decltype(y)>::value_type;
-                return xt::cast<T>(y > T(0));
-            }));
+            const Tensor mask =
+                detail::make_tensor(detail::map_array(call.output, [](const auto& y) {
+                    using T = typename std::decay_t<decltype(y)>::value_type;
+                    return xt::cast<T>(y > T(0));
+                }));
             return linear_backward(mul(call.grad_output, mask), input, weight, call.needs_grad);
         },
         /*save_output=*/true);

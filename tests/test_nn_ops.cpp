@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
-
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -50,10 +49,10 @@ TEST_SUITE("linear") {
         check_close(x.grad().to_vector(), {8, 10});
         check_close(w.grad().to_vector(), {1, 2, 1, 2});
         check_close(b.grad().to_vector(), {1, 1});
-        CHECK(gradgradcheck([](const TensorList& t) { return linear(t[0], t[1], t[2]); },
-                            {randn({3, 2}, kFloat64).requires_grad_(),
-                             randn({4, 2}, kFloat64).requires_grad_(),
-                             randn({4}, kFloat64).requires_grad_()}));
+        CHECK(gradgradcheck(
+            [](const TensorList& t) { return linear(t[0], t[1], t[2]); },
+            {randn({3, 2}, kFloat64).requires_grad_(), randn({4, 2}, kFloat64).requires_grad_(),
+             randn({4}, kFloat64).requires_grad_()}));
     }
 
     TEST_CASE("linear: errors name both shapes") {
@@ -61,8 +60,8 @@ TEST_SUITE("linear") {
         CHECK_THROWS_WITH_AS(linear(x, zeros({4, 5})), doctest::Contains("(2, 3)"), ShapeError);
         CHECK_THROWS_WITH_AS(linear(x, zeros({4, 5})), doctest::Contains("(4, 5)"), ShapeError);
         CHECK_THROWS_WITH_AS(linear(x, zeros({3})), doctest::Contains("(3)"), ShapeError);
-        CHECK_THROWS_WITH_AS(linear(x, zeros({4, 3}), zeros({3})),
-                             doctest::Contains("bias is (3)"), ShapeError);
+        CHECK_THROWS_WITH_AS(linear(x, zeros({4, 3}), zeros({3})), doctest::Contains("bias is (3)"),
+                             ShapeError);
         CHECK_THROWS_AS(linear(x, zeros({4, 3}, kFloat64)), DtypeError);
     }
 }
