@@ -247,6 +247,7 @@ OptimizerState Optimizer::state_dict() const {
             ParamState copy;
             if (i < state_[g].size()) {
                 copy.step = state_[g][i].step;
+                copy.scalars = state_[g][i].scalars;
                 for (const auto& [key, buffer] : state_[g][i].buffers) {
                     copy.buffers.emplace(key, buffer.clone());
                 }
@@ -298,6 +299,7 @@ void Optimizer::load_state_dict(const OptimizerState& state) {
         for (std::size_t i = 0; i < saved.params.size(); ++i) {
             const ParamState& from = state.state[saved.params[i]];
             state_[g][i].step = from.step;
+            state_[g][i].scalars = from.scalars;
             for (const auto& [key, buffer] : from.buffers) {
                 state_[g][i].buffers.emplace(key, buffer.clone());
             }

@@ -97,11 +97,13 @@ struct ParamGroup {
     std::optional<double> initial_lr;
 };
 
-/// What an optimizer remembers about one parameter: its step count and named buffers
-/// ("exp_avg", "momentum_buffer"...), each shaped and typed like the parameter.
+/// What an optimizer remembers about one parameter: its step count, named buffers
+/// ("exp_avg", "momentum_buffer"...), each shaped and typed like the parameter, and named
+/// scalars (NAdam's "mu_product").
 struct ParamState {
     std::int64_t step = 0;
     std::map<std::string, Tensor, std::less<>> buffers;
+    std::map<std::string, double, std::less<>> scalars;
 };
 
 /// An optimizer's complete state as plain values: group options by name, and one ParamState
