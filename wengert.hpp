@@ -19,3 +19,5 @@
 #include "nn/nn.hpp"
 //
 #include "data/data.hpp"
+//
+#include "train/train.hpp"

@@ -20,10 +20,21 @@ std::size_t element_count(const Shape& shape) {
     return count;
 }
 
+// Calls fill(T{}) with the element type of `dtype`.
+template <class F>
+Tensor with_element_type(Dtype dtype, F&& fill) {
+    switch (dtype) {
+    case Dtype::float32: return fill(float{});
+    case Dtype::float64: return fill(double{});
+    case Dtype::int64: return fill(std::int64_t{});
+    }
+    detail::internal_error("factory", "unknown dtype");
+}
+
 // Fills a new tensor of `shape` with f(i) for each row-major position i.
 template <class F>
 Tensor generate(const Shape& shape, Dtype dtype, F&& f) {
-    auto fill = [&](auto tag) {
+    return with_element_type(dtype, [&](auto tag) {
         using T = decltype(tag);
         detail::Array<T> array(shape);
         T* out = array.data();
@@ -31,8 +42,14 @@ Tensor generate(const Shape& shape, Dtype dtype, F&& f) {
             out[i] = static_cast<T>(f(i));
         }
         return detail::make_tensor(std::move(array));
-    };
-    return dtype == Dtype::float32 ? fill(float{}) : fill(double{});
+    });
+}
+
+void require_random_dtype(const char* op, Dtype dtype) {
+    detail::require<DtypeError>(is_floating_point(dtype),
+                                "{}: draws float32 or float64 values, not {} (use randint for "
+                                "integers)",
+                                op, dtype_name(dtype));
 }
 
 std::uint64_t rotl(std::uint64_t x, int k) {
@@ -76,12 +93,11 @@ Tensor ones(Shape shape, Dtype dtype) {
 }
 
 Tensor full(Shape shape, double value, Dtype dtype) {
-    auto fill = [&](auto tag) {
+    return with_element_type(dtype, [&](auto tag) {
         using T = decltype(tag);
         detail::Array<T> array(shape, static_cast<T>(value));
         return detail::make_tensor(std::move(array));
-    };
-    return dtype == Dtype::float32 ? fill(float{}) : fill(double{});
+    });
 }
 
 Tensor zeros_like(const Tensor& like) {
@@ -198,6 +214,7 @@ Tensor rand(Shape shape, Dtype dtype, Generator* generator) {
 }
 
 Tensor uniform(Shape shape, double low, double high, Dtype dtype, Generator* generator) {
+    require_random_dtype("uniform", dtype);
     detail::require(low <= high, "uniform: low {} is above high {}", low, high);
     Generator& source = generator ? *generator : default_generator();
     return generate(shape, dtype, [&](std::size_t) { return low + (high - low) * source.uniform(); });
@@ -208,10 +225,33 @@ Tensor randn(Shape shape, Dtype dtype, Generator* generator) {
 }
 
 Tensor normal(Shape shape, double mean, double std, Dtype dtype, Generator* generator) {
+    require_random_dtype("normal", dtype);
     detail::require(std::isfinite(std) && std >= 0.0,
                     "normal: std must be finite and non-negative; got {}", std);
     Generator& source = generator ? *generator : default_generator();
     return generate(shape, dtype, [&](std::size_t) { return mean + std * source.normal(); });
+}
+
+Tensor randint(std::int64_t low, std::int64_t high, Shape shape, Generator* generator) {
+    detail::require(low < high, "randint: low {} must be below high {}", low, high);
+    Generator& source = generator ? *generator : default_generator();
+    const auto span = static_cast<std::uint64_t>(high - low);
+    return generate(shape, Dtype::int64, [&](std::size_t) {
+        return low + static_cast<std::int64_t>(source.below(span));
+    });
+}
+
+Tensor randperm(std::size_t n, Generator* generator) {
+    Generator& source = generator ? *generator : default_generator();
+    auto order = detail::Array<std::int64_t>::from_shape({n});
+    for (std::size_t i = 0; i < n; ++i) {
+        order(i) = static_cast<std::int64_t>(i);
+    }
+    // Fisher-Yates, from the last position down.
+    for (std::size_t i = n; i > 1; --i) {
+        std::swap(order(i - 1), order(source.below(i)));
+    }
+    return detail::make_tensor(std::move(order));
 }
 
 }  // namespace wengert

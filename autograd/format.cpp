@@ -13,9 +13,13 @@ constexpr std::size_t kSummaryThreshold = 1000;
 constexpr std::size_t kEdgeItems = 3;
 
 void append_values(std::string& out, const std::vector<double>& values, ShapeView shape,
-                   std::size_t axis, std::size_t offset, bool summarize) {
+                   std::size_t axis, std::size_t offset, bool summarize, bool integral) {
     if (axis == shape.size()) {
-        fmt::format_to(std::back_inserter(out), "{:.4g}", values[offset]);
+        if (integral) {
+            fmt::format_to(std::back_inserter(out), "{}", static_cast<long long>(values[offset]));
+        } else {
+            fmt::format_to(std::back_inserter(out), "{:.4g}", values[offset]);
+        }
         return;
     }
     std::size_t stride = 1;
@@ -29,7 +33,7 @@ void append_values(std::string& out, const std::vector<double>& values, ShapeVie
             out += "..., ";
             i = extent - kEdgeItems;
         }
-        append_values(out, values, shape, axis + 1, offset + i * stride, summarize);
+        append_values(out, values, shape, axis + 1, offset + i * stride, summarize, integral);
         if (i + 1 < extent) {
             out += ", ";
         }
@@ -44,7 +48,8 @@ std::string Tensor::to_string() const {
         return "tensor(undefined)";
     }
     std::string out = "tensor(";
-    append_values(out, to_vector(), shape(), 0, 0, numel() > kSummaryThreshold);
+    append_values(out, to_vector(), shape(), 0, 0, numel() > kSummaryThreshold,
+                  !is_floating_point(dtype()));
     if (numel() > kSummaryThreshold || numel() == 0) {
         fmt::format_to(std::back_inserter(out), ", shape={}", shape_string(shape()));
     }
@@ -64,12 +69,17 @@ Tensor Tensor::to(Dtype target) const {
     if (source == target) {
         return *this;
     }
-    detail::AnyArray converted = detail::visit(*this, [&](const auto& array) -> detail::AnyArray {
-        if (target == Dtype::float32) {
-            return detail::Array<float>(xt::cast<float>(array));
+    detail::AnyArray converted = detail::visit_any(*this, [&](const auto& array) -> detail::AnyArray {
+        switch (target) {
+        case Dtype::float32: return detail::Array<float>(xt::cast<float>(array));
+        case Dtype::float64: return detail::Array<double>(xt::cast<double>(array));
+        case Dtype::int64: return detail::Array<std::int64_t>(xt::cast<std::int64_t>(array));
         }
-        return detail::Array<double>(xt::cast<double>(array));
+        detail::internal_error("to", "unknown dtype");
     });
+    if (!is_floating_point(source) || !is_floating_point(target)) {
+        return detail::make_tensor(std::move(converted));  // integers carry no gradient
+    }
     return detail::record("to", std::move(converted), {*this},
                           [source](const detail::BackwardCall& call) -> TensorList {
                               return {call.grad_output.to(source)};

@@ -20,7 +20,8 @@ const detail::TensorImpl& checked(const char* method, const std::shared_ptr<deta
 Tensor::Tensor(std::shared_ptr<detail::TensorImpl> impl) : impl_(std::move(impl)) {}
 
 ShapeView Tensor::shape() const {
-    return detail::visit(*this, [](const auto& array) {
+    checked("shape", impl_);
+    return detail::visit_any(*this, [](const auto& array) {
         return ShapeView(array.shape().data(), array.shape().size());
     });
 }
@@ -39,7 +40,8 @@ std::size_t Tensor::size(std::int64_t axis) const {
 }
 
 std::size_t Tensor::numel() const {
-    return detail::visit(*this, [](const auto& array) { return array.size(); });
+    checked("numel", impl_);
+    return detail::visit_any(*this, [](const auto& array) { return array.size(); });
 }
 
 Dtype Tensor::dtype() const {
@@ -50,12 +52,13 @@ double Tensor::item() const {
     checked("item", impl_);
     detail::require(numel() == 1, "Tensor::item: expected a tensor with one element; shape is {}",
                     shape_string(shape()));
-    return detail::visit(*this, [](const auto& array) { return static_cast<double>(array.data()[0]); });
+    return detail::visit_any(*this,
+                             [](const auto& array) { return static_cast<double>(array.data()[0]); });
 }
 
 std::vector<double> Tensor::to_vector() const {
     checked("to_vector", impl_);
-    return detail::visit(*this, [](const auto& array) {
+    return detail::visit_any(*this, [](const auto& array) {
         return std::vector<double>(array.data(), array.data() + array.size());
     });
 }
@@ -75,8 +78,10 @@ const T* Tensor::data_ptr() const {
 
 template float* Tensor::data_ptr<float>();
 template double* Tensor::data_ptr<double>();
+template std::int64_t* Tensor::data_ptr<std::int64_t>();
 template const float* Tensor::data_ptr<float>() const;
 template const double* Tensor::data_ptr<double>() const;
+template const std::int64_t* Tensor::data_ptr<std::int64_t>() const;
 
 Tensor Tensor::clone() const {
     checked("clone", impl_);
@@ -89,6 +94,10 @@ bool Tensor::requires_grad() const {
 
 Tensor& Tensor::requires_grad_(bool enabled) {
     checked("requires_grad_", impl_);
+    detail::require<DtypeError>(!enabled || is_floating_point(dtype()),
+                                "Tensor::requires_grad_: only float32 and float64 tensors can "
+                                "require gradients; this tensor is {} with shape {}",
+                                dtype_name(dtype()), shape_string(shape()));
     detail::require<std::logic_error>(
         impl_->grad_fn == nullptr || enabled,
         "Tensor::requires_grad_: cannot turn off requires_grad of a non-leaf tensor (made by "
@@ -181,6 +190,25 @@ void require_same_dtype(const char* op, std::initializer_list<const Tensor*> ten
                             "{}: operands have different dtypes; {} and {}", op,
                             dtype_name(first->dtype()), dtype_name(t->dtype()));
     }
+}
+
+[[noreturn]] void throw_not_floating(const char* op, const Tensor& t) {
+    throw DtypeError(fmt::format("{}: expected a float32 or float64 tensor; got {} with shape {}",
+                                 op, dtype_name(t.dtype()), shape_string(t.shape())));
+}
+
+void require_floating(const char* op, const Tensor& t, const char* what) {
+    require_defined(op, t, what);
+    require<DtypeError>(is_floating_point(t.dtype()),
+                        "{}: the {} must be float32 or float64; got {} with shape {}", op, what,
+                        dtype_name(t.dtype()), shape_string(t.shape()));
+}
+
+void require_int64(const char* op, const Tensor& t, const char* what) {
+    require_defined(op, t, what);
+    require<DtypeError>(t.dtype() == Dtype::int64,
+                        "{}: the {} must be an int64 tensor; got {} with shape {}", op, what,
+                        dtype_name(t.dtype()), shape_string(t.shape()));
 }
 
 void require_defined(const char* op, const Tensor& t, const char* what) {

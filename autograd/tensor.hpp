@@ -59,8 +59,9 @@ public:
     T* data_ptr();
     template <class T>
     const T* data_ptr() const;
-    /// A copy with another dtype (the same tensor when the dtype already matches); the
-    /// conversion is differentiable.
+    /// A copy with another dtype (the same tensor when the dtype already matches). Between
+    /// float32 and float64 the conversion is differentiable; to int64 it truncates toward
+    /// zero and carries no gradient.
     Tensor to(Dtype dtype) const;
     /// A copy of the values with its own storage and no history.
     Tensor clone() const;
@@ -154,6 +155,10 @@ void manual_seed(std::uint64_t seed);
 Tensor rand(Shape shape, Dtype dtype = default_dtype(), Generator* generator = nullptr);
 Tensor uniform(Shape shape, double low, double high, Dtype dtype = default_dtype(),
                Generator* generator = nullptr);
+/// Uniform integers in [low, high), as an int64 tensor.
+Tensor randint(std::int64_t low, std::int64_t high, Shape shape, Generator* generator = nullptr);
+/// A random permutation of 0 .. n-1, as an int64 tensor.
+Tensor randperm(std::size_t n, Generator* generator = nullptr);
 /// Normal with mean 0 and standard deviation 1.
 Tensor randn(Shape shape, Dtype dtype = default_dtype(), Generator* generator = nullptr);
 Tensor normal(Shape shape, double mean, double std, Dtype dtype = default_dtype(),

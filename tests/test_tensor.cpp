@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+
 #include <wengert/autograd/xtensor_interop.hpp>
 #include <wengert/wengert.hpp>
 
@@ -98,5 +100,36 @@ TEST_SUITE("tensor") {
         CHECK(w.grad().data_ptr<float>() == buffer);
         w.zero_grad(true);
         CHECK(!w.grad().defined());
+    }
+
+    TEST_CASE("int64 tensors hold indices, convert, print, and refuse gradients and arithmetic") {
+        Tensor labels = tensor({3, 0, 7}, {3}, kInt64);
+        CHECK(labels.dtype() == kInt64);
+        CHECK(labels.data_ptr<std::int64_t>()[2] == 7);
+        CHECK(labels.to_string() == "tensor([3, 0, 7], dtype=int64)");
+        CHECK(labels.to(kFloat32).to_vector() == std::vector<double>{3, 0, 7});
+        CHECK(tensor({-1.7, 2.9}, {2}).to(kInt64).to_vector() == std::vector<double>{-1, 2});
+        CHECK(arange(4, kInt64).to_vector() == std::vector<double>{0, 1, 2, 3});
+        CHECK_THROWS_WITH_AS(labels.requires_grad_(), doctest::Contains("int64"), DtypeError);
+        CHECK_THROWS_WITH_AS(exp(labels), doctest::Contains("got int64 with shape (3)"),
+                             DtypeError);
+        CHECK_THROWS_WITH_AS(add(labels, labels), doctest::Contains("add"), DtypeError);
+        CHECK_THROWS_AS(randn({2}, kInt64), DtypeError);
+    }
+
+    TEST_CASE("randint and randperm are seeded and in range") {
+        Generator g(3);
+        Tensor draws = randint(-2, 5, {200}, &g);
+        CHECK(draws.dtype() == kInt64);
+        for (double v : draws.to_vector()) {
+            CHECK((v >= -2 && v < 5));
+        }
+        Generator g1(9), g2(9);
+        std::vector<double> perm = randperm(10, &g1).to_vector();
+        CHECK(perm == randperm(10, &g2).to_vector());
+        std::vector<double> sorted = perm;
+        std::sort(sorted.begin(), sorted.end());
+        CHECK(sorted == arange(10, kFloat64).to_vector());
+        CHECK_THROWS_AS(randint(3, 3, {1}), std::invalid_argument);
     }
 }
