@@ -36,7 +36,29 @@ void add_into(Tensor& into, const Tensor& grad) {
 }  // namespace
 
 Node::Node(const char* name, std::vector<std::shared_ptr<Node>> next)
-    : name_(name), next_(std::move(next)), sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
+    : name_(name), sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
+    std::shared_ptr<Node>* edges = allocate_edges(next.size());
+    std::ranges::move(next, edges);
+}
+
+Node::Node(const char* name, const TensorList& inputs)
+    : name_(name), sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
+    std::shared_ptr<Node>* edges = allocate_edges(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (inputs[i].defined()) {
+            edges[i] = gradient_edge(inputs[i]);
+        }
+    }
+}
+
+std::shared_ptr<Node>* Node::allocate_edges(std::size_t count) {
+    if (count > kInlineEdges) {
+        heap_edges_ = std::make_unique<std::shared_ptr<Node>[]>(count);
+        edges_ = heap_edges_.get();
+    }
+    edge_count_ = count;
+    return edges_;
+}
 
 namespace {
 
@@ -59,24 +81,24 @@ std::vector<std::vector<std::vector<bool>>> make_patterns(std::size_t inputs) {
 }  // namespace
 
 const std::vector<bool>& Node::needs_grad() const {
-    const std::size_t n = next_.size();
+    const std::size_t n = edge_count_;
     if (n <= kSharedPatternInputs) {
         static const auto patterns = make_patterns(kSharedPatternInputs);
         std::size_t mask = 0;
         for (std::size_t i = 0; i < n; ++i) {
-            mask |= static_cast<std::size_t>(next_[i] != nullptr) << i;
+            mask |= static_cast<std::size_t>(edges_[i] != nullptr) << i;
         }
         return patterns[n][mask];
     }
     needs_.resize(n);
     for (std::size_t i = 0; i < n; ++i) {
-        needs_[i] = next_[i] != nullptr;
+        needs_[i] = edges_[i] != nullptr;
     }
     return needs_;
 }
 
 AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf)
-    : Node("accumulate_grad", {}), leaf_(leaf) {}
+    : Node("accumulate_grad", TensorList{}), leaf_(leaf) {}
 
 TensorList AccumulateGrad::apply(const Tensor&) {
     return {};

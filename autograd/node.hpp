@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct BackwardCall {
 class Node : public std::enable_shared_from_this<Node> {
 public:
     Node(const char* name, std::vector<std::shared_ptr<Node>> next);
+    /// A node whose edges lead to the gradient edges of `inputs` (null where an input is
+    /// undefined or needs no gradient).
+    Node(const char* name, const TensorList& inputs);
     virtual ~Node() = default;
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -46,7 +50,7 @@ public:
     const char* name() const noexcept { return name_; }
     /// One entry per input: the node that receives that input's gradient, or null when
     /// the input needs none.
-    const std::vector<std::shared_ptr<Node>>& next() const noexcept { return next_; }
+    std::span<const std::shared_ptr<Node>> next() const noexcept { return {edges_, edge_count_}; }
     /// Order of creation; later nodes depend only on earlier ones.
     std::uint64_t sequence_nr() const noexcept { return sequence_nr_; }
 
@@ -72,9 +76,17 @@ protected:
 
 private:
     static constexpr std::size_t kSharedPatternInputs = 4;
+    // Edges of nodes with up to this many inputs live inside the node: one allocation less
+    // per recorded op.
+    static constexpr std::size_t kInlineEdges = 2;
+
+    std::shared_ptr<Node>* allocate_edges(std::size_t count);
 
     const char* name_;
-    std::vector<std::shared_ptr<Node>> next_;
+    std::shared_ptr<Node> inline_edges_[kInlineEdges];
+    std::unique_ptr<std::shared_ptr<Node>[]> heap_edges_;
+    std::shared_ptr<Node>* edges_ = inline_edges_;
+    std::size_t edge_count_ = 0;
     std::uint64_t sequence_nr_;
     SweepMark mark_;
     mutable std::vector<bool> needs_;  // only for nodes with more inputs than the tables
@@ -103,9 +115,9 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t);
 template <class Fn>
 class FunctionNode final : public Node {
 public:
-    FunctionNode(const char* name, std::vector<std::shared_ptr<Node>> next, Fn fn,
+    FunctionNode(const char* name, const TensorList& inputs, Fn fn,
                  std::shared_ptr<AnyArray> saved_output)
-        : Node(name, std::move(next)), fn_(std::move(fn)),
+        : Node(name, inputs), fn_(std::move(fn)),
           saved_output_(std::move(saved_output)) {}
 
     TensorList apply(const Tensor& grad_output) override;
@@ -176,14 +188,9 @@ Tensor record_values(const char* name, AnyArray&& output, const TensorList& inpu
     if (!should_record(inputs)) {
         return Tensor(std::move(impl));
     }
-    std::vector<std::shared_ptr<Node>> next;
-    next.reserve(inputs.size());
-    for (const Tensor& input : inputs) {
-        next.push_back(input.defined() ? gradient_edge(input) : nullptr);
-    }
     auto saved = save_output ? impl->data : nullptr;
     impl->grad_fn = std::make_shared<FunctionNode<std::decay_t<Fn>>>(
-        name, std::move(next), std::forward<Fn>(backward), std::move(saved));
+        name, inputs, std::forward<Fn>(backward), std::move(saved));
     impl->requires_grad = true;
     return Tensor(std::move(impl));
 }
