@@ -19,7 +19,7 @@
     X(add) X(sub) X(mul) X(div) X(neg) X(add_scalar) X(mul_scalar) X(pow)
 
 // ops/unary.cpp
-#define WENGERT_UNARY_OPS(X) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu)
+#define WENGERT_UNARY_OPS(X) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu) X(tanh_backward)
 
 // ops/reduce.cpp
 #define WENGERT_REDUCTION_OPS(X) X(sum) X(mean)
