@@ -145,9 +145,6 @@ std::size_t reduced_count(ShapeView shape, const std::vector<std::size_t>& axes)
 
 // Throws unless every reduced axis has elements: a maximum of nothing is undefined.
 void require_nonempty(const char* name, const Tensor& x, const std::vector<std::size_t>& axes) {
-    detail::require(x.numel() > 0 || reduced_count(x.shape(), axes) > 0,
-                    "{}: cannot reduce a tensor of shape {} with no elements", name,
-                    shape_string(x.shape()));
     for (std::size_t axis : axes) {
         detail::require(x.shape()[axis] > 0,
                         "{}: cannot reduce over axis {} of size 0 in a tensor of shape {}", name,

@@ -69,6 +69,8 @@ Tensor var(const Tensor& x, const std::vector<std::int64_t>& axes = {}, double c
            bool keepdim = false);
 /// sqrt(var(x, axes, correction)). Where the standard deviation is 0 (all reduced elements
 /// equal) its gradient is defined as 0 rather than nan, as PyTorch's std_backward does.
+/// Under `using namespace wengert` an unqualified std(x) is ambiguous with namespace std
+/// (as torch::std is in libtorch); write wengert::std(x).
 Tensor std(const Tensor& x, const std::vector<std::int64_t>& axes = {}, double correction = 1.0,
            bool keepdim = false);
 
