@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include <wengert/wengert.hpp>
@@ -20,9 +21,66 @@ Shape shape_of(const Tensor& t) {
 
 const double kInf = std::numeric_limits<double>::infinity();
 
+struct GoldenCase {
+    const char* name;
+    std::vector<double> values;
+    std::vector<double> grad;
+};
+
+#include "golden/pointwise_reduce.inc"
+
+// The first n elements of the vector x, differentiably (a selection matrix times x).
+Tensor narrow_first(const Tensor& x, std::size_t n) {
+    std::vector<double> selection(n * x.numel(), 0.0);
+    for (std::size_t i = 0; i < n; ++i) {
+        selection[i * x.numel() + i] = 1.0;
+    }
+    return matmul(tensor(selection, {n, x.numel()}, x.dtype()), x);
+}
+
+Tensor golden_function(const std::string& name, const Tensor& x) {
+    const Tensor rows = reshape(narrow_first(x, 6), {2, 3});
+    if (name == "gelu") return gelu(x);
+    if (name == "gelu_tanh") return gelu(x, "tanh");
+    if (name == "silu") return silu(x);
+    if (name == "softplus") return softplus(x);
+    if (name == "softplus_beta2_threshold3") return softplus(x, 2.0, 3.0);
+    if (name == "elu") return elu(x);
+    if (name == "leaky_relu") return leaky_relu(x);
+    if (name == "erf") return erf(x);
+    if (name == "logsumexp_all") return logsumexp(x, {0});
+    if (name == "var_all") return var(x);
+    if (name == "std_correction0") return wengert::std(x, {}, 0.0);
+    if (name == "norm_3") return norm(x, 3.0);
+    if (name == "norm_half") return norm(x, 0.5);
+    if (name == "prod_all") return prod(x);
+    if (name == "logsumexp_rows") return logsumexp(rows, {1});
+    if (name == "var_cols") return var(rows, {0});
+    FAIL("no function for golden case ", name);
+    return x;
+}
+
 }  // namespace
 
 TEST_SUITE("reduce") {
+    TEST_CASE("values and gradients agree with PyTorch 1.13 (tests/golden/pointwise_reduce.py)") {
+        for (const GoldenCase& golden : kGoldenCases) {
+            INFO(golden.name);
+            Tensor x = tensor(kGoldenInput, {kGoldenInput.size()}, kFloat64).requires_grad_();
+            Tensor y = golden_function(golden.name, x);
+            sum(y).backward();
+            const std::vector<double> got = y.to_vector();
+            const std::vector<double> g = x.grad().to_vector();
+            REQUIRE(got.size() == golden.values.size());
+            for (std::size_t i = 0; i < got.size(); ++i) {
+                CHECK(got[i] == doctest::Approx(golden.values[i]).epsilon(1e-12));
+            }
+            for (std::size_t i = 0; i < g.size(); ++i) {
+                CHECK(g[i] == doctest::Approx(golden.grad[i]).epsilon(1e-12));
+            }
+        }
+    }
+
     TEST_CASE("sum and mean over axes") {
         Tensor x = tensor({1, 2, 3, 4, 5, 6}, {2, 3}, kFloat64);
         CHECK(sum(x).item() == 21);
