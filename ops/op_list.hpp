@@ -22,7 +22,9 @@
 #define WENGERT_UNARY_OPS(X) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu) X(tanh_backward)
 
 // ops/reduce.cpp
-#define WENGERT_REDUCTION_OPS(X) X(sum) X(mean)
+#define WENGERT_REDUCTION_OPS(X)                                                               \
+    X(sum) X(mean) X(amax) X(amin) X(max) X(min) X(logsumexp) X(var) X(std) X(prod) X(prod_others) \
+    X(norm) X(cumsum)
 
 // ops/linalg.cpp
 #define WENGERT_LINALG_OPS(X) X(gemm)
@@ -33,7 +35,9 @@
     X(slice_backward) X(select) X(index_select) X(index_add) X(gather) X(scatter_add)
 
 // ops/pointwise.cpp
-#define WENGERT_POINTWISE_OPS(X)
+#define WENGERT_POINTWISE_OPS(X)                                                               \
+    X(abs) X(clamp) X(maximum) X(minimum) X(leaky_relu) X(elu) X(erf) X(gelu) X(silu) X(softplus) \
+    X(sin) X(cos) X(log1p) X(expm1) X(rsqrt) X(reciprocal) X(square) X(sign) X(where) X(lerp)
 
 // ops/softmax.cpp
 #define WENGERT_SOFTMAX_OPS(X) X(softmax) X(log_softmax)
