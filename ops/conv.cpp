@@ -22,15 +22,15 @@ using detail::ConvGeometry;
 using i64 = std::int64_t;
 
 // Row-major C = alpha op(A) op(B) + beta C with explicit leading dimensions.
-void gemm(bool ta, bool tb, i64 m, i64 n, i64 k, const float* a, i64 lda, const float* b,
-          i64 ldb, float beta, float* c, i64 ldc) {
+void gemm(bool ta, bool tb, i64 m, i64 n, i64 k, const float* a, i64 lda, const float* b, i64 ldb,
+          float beta, float* c, i64 ldc) {
     cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f, a,
                 static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
 }
 
-void gemm(bool ta, bool tb, i64 m, i64 n, i64 k, const double* a, i64 lda, const double* b,
-          i64 ldb, double beta, double* c, i64 ldc) {
+void gemm(bool ta, bool tb, i64 m, i64 n, i64 k, const double* a, i64 lda, const double* b, i64 ldb,
+          double beta, double* c, i64 ldc) {
     cblas_dgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
                 static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0, a,
                 static_cast<int>(lda), b, static_cast<int>(ldb), beta, c, static_cast<int>(ldc));
@@ -224,8 +224,7 @@ Array<T> weight_grad_kernel(const Array<T>& x, const Array<T>& go, const ConvGeo
         const T* grad = go.data() + n * g.out_channels * patch;
         for (i64 group = 0; group < g.groups; ++group) {
             gemm(false, true, og, cg_k, patch, grad + group * og * patch, patch,
-                 columns + group * cg_k * patch, patch, T(1), dw.data() + group * og * cg_k,
-                 cg_k);
+                 columns + group * cg_k * patch, patch, T(1), dw.data() + group * og * cg_k, cg_k);
         }
     }
     return dw;
@@ -234,12 +233,12 @@ Array<T> weight_grad_kernel(const Array<T>& x, const Array<T>& go, const ConvGeo
 // Checks the options shared by every convolution; `op` names the public function.
 void check_options(const char* op, IntPair stride, IntPair padding, IntPair dilation,
                    std::int64_t groups) {
-    detail::require(stride.h > 0 && stride.w > 0, "{}: stride must be positive; got ({}, {})",
-                    op, stride.h, stride.w);
+    detail::require(stride.h > 0 && stride.w > 0, "{}: stride must be positive; got ({}, {})", op,
+                    stride.h, stride.w);
     detail::require(padding.h >= 0 && padding.w >= 0,
                     "{}: padding must be non-negative; got ({}, {})", op, padding.h, padding.w);
-    detail::require(dilation.h > 0 && dilation.w > 0,
-                    "{}: dilation must be positive; got ({}, {})", op, dilation.h, dilation.w);
+    detail::require(dilation.h > 0 && dilation.w > 0, "{}: dilation must be positive; got ({}, {})",
+                    op, dilation.h, dilation.w);
     detail::require(groups > 0, "{}: groups must be positive; got {}", op, groups);
 }
 
@@ -277,18 +276,16 @@ ConvGeometry conv_geometry(const char* op, const Shape& in, const Shape& w, Shap
     const i64 span_w = dilation.w * (g.kernel_w - 1) + 1;
     const i64 padded_h = g.in_h + 2 * padding.h;
     const i64 padded_w = g.in_w + 2 * padding.w;
-    detail::require<ShapeError>(g.kernel_h > 0 && g.kernel_w > 0 && span_h <= padded_h &&
-                                    span_w <= padded_w,
-                                "{}: the kernel of weight {} (spanning {} with dilation) is "
-                                "larger than the padded input {}; input is {}",
-                                op, shape_string(shown_w),
-                                w[2] == 1 && shown_w.size() == 3
-                                    ? fmt::format("{}", span_w)
-                                    : fmt::format("({}, {})", span_h, span_w),
-                                w[2] == 1 && shown_w.size() == 3
-                                    ? fmt::format("{}", padded_w)
-                                    : fmt::format("({}, {})", padded_h, padded_w),
-                                shape_string(shown_in));
+    detail::require<ShapeError>(
+        g.kernel_h > 0 && g.kernel_w > 0 && span_h <= padded_h && span_w <= padded_w,
+        "{}: the kernel of weight {} (spanning {} with dilation) is "
+        "larger than the padded input {}; input is {}",
+        op, shape_string(shown_w),
+        w[2] == 1 && shown_w.size() == 3 ? fmt::format("{}", span_w)
+                                         : fmt::format("({}, {})", span_h, span_w),
+        w[2] == 1 && shown_w.size() == 3 ? fmt::format("{}", padded_w)
+                                         : fmt::format("({}, {})", padded_h, padded_w),
+        shape_string(shown_in));
     g.out_h = (padded_h - span_h) / stride.h + 1;
     g.out_w = (padded_w - span_w) / stride.w + 1;
     return g;
@@ -307,14 +304,12 @@ void check_ranks(const char* op, const Tensor& input, const Tensor& weight, std:
                  const char* input_axes, const char* weight_axes) {
     detail::require_defined(op, input, "input");
     detail::require_defined(op, weight, "weight");
-    detail::require<ShapeError>(input.dim() == rank,
-                                "{}: input must be {}-D {} but is {}; weight is {}", op, rank,
-                                input_axes, shape_string(input.shape()),
-                                shape_string(weight.shape()));
-    detail::require<ShapeError>(weight.dim() == rank,
-                                "{}: weight must be {}-D {} but is {}; input is {}", op, rank,
-                                weight_axes, shape_string(weight.shape()),
-                                shape_string(input.shape()));
+    detail::require<ShapeError>(
+        input.dim() == rank, "{}: input must be {}-D {} but is {}; weight is {}", op, rank,
+        input_axes, shape_string(input.shape()), shape_string(weight.shape()));
+    detail::require<ShapeError>(
+        weight.dim() == rank, "{}: weight must be {}-D {} but is {}; input is {}", op, rank,
+        weight_axes, shape_string(weight.shape()), shape_string(input.shape()));
 }
 
 }  // namespace
@@ -349,10 +344,10 @@ Tensor conv2d_op(const Tensor& x, const Tensor& weight, const Tensor& bias,
 }
 
 Tensor conv_transpose2d_op(const Tensor& g, const Tensor& weight, const ConvGeometry& geometry) {
-    AnyArray out = visit2("conv_transpose2d", g, weight,
-                          [&](const auto& a, const auto& w) -> AnyArray {
-                              return input_grad_kernel(a, w, geometry);
-                          });
+    AnyArray out =
+        visit2("conv_transpose2d", g, weight, [&](const auto& a, const auto& w) -> AnyArray {
+            return input_grad_kernel(a, w, geometry);
+        });
     const Tensor saved_g = weight.requires_grad() ? g : Tensor();
     const Tensor saved_w = g.requires_grad() ? weight : Tensor();
     return record_op(Op::conv_transpose2d, std::move(out), {g, weight},
@@ -370,10 +365,10 @@ Tensor conv_transpose2d_op(const Tensor& g, const Tensor& weight, const ConvGeom
 }
 
 Tensor conv2d_weight_grad_op(const Tensor& x, const Tensor& g, const ConvGeometry& geometry) {
-    AnyArray out = visit2("conv2d_weight_grad", x, g,
-                          [&](const auto& a, const auto& b) -> AnyArray {
-                              return weight_grad_kernel(a, b, geometry);
-                          });
+    AnyArray out =
+        visit2("conv2d_weight_grad", x, g, [&](const auto& a, const auto& b) -> AnyArray {
+            return weight_grad_kernel(a, b, geometry);
+        });
     const Tensor saved_x = g.requires_grad() ? x : Tensor();
     const Tensor saved_g = x.requires_grad() ? g : Tensor();
     return record_op(Op::conv2d_weight_grad, std::move(out), {x, g},
