@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <xtensor/xbuilder.hpp>
 
 #include "arithmetic.hpp"
 #include "kernel.hpp"
@@ -101,6 +102,67 @@ TensorList linear_backward(const Tensor& grad, const Tensor& input, const Tensor
     return grads;
 }
 
+// Rows of weight (num, dim) at `indices`, shaped indices.shape + (dim); rows of the padding
+// index are zeros when zero_padding (the adjoint of scatter_rows, which skips them).
+Tensor gather_rows(const Tensor& weight, const Tensor& indices, std::int64_t padding,
+                   bool zero_padding);
+
+// The adjoint of gather_rows: grad (indices.shape + (dim)) summed into the rows of a
+// (num, dim) zero tensor, skipping the padding index.
+Tensor scatter_rows(const Tensor& grad, const Tensor& indices, std::size_t num,
+                    std::int64_t padding) {
+    const std::int64_t* idx = indices.data_ptr<std::int64_t>();
+    const std::size_t count = indices.numel();
+    AnyArray out = detail::visit("embedding", grad, [&](const auto& g) -> AnyArray {
+        using T = typename std::decay_t<decltype(g)>::value_type;
+        const std::size_t dim = g.shape().back();
+        Array<T> w = xt::zeros<T>({num, dim});
+        for (std::size_t i = 0; i < count; ++i) {
+            if (idx[i] == padding) {
+                continue;
+            }
+            T* row = w.data() + static_cast<std::size_t>(idx[i]) * dim;
+            const T* src = g.data() + i * dim;
+            for (std::size_t j = 0; j < dim; ++j) {
+                row[j] += src[j];
+            }
+        }
+        return w;
+    });
+    return detail::record_op(Op::embedding_backward, std::move(out), {grad},
+                             [indices, padding](const BackwardCall& call) -> TensorList {
+                                 return {gather_rows(call.grad_output, indices, padding, true)};
+                             });
+}
+
+Tensor gather_rows(const Tensor& weight, const Tensor& indices, std::int64_t padding,
+                   bool zero_padding) {
+    const std::int64_t* idx = indices.data_ptr<std::int64_t>();
+    const std::size_t count = indices.numel();
+    const std::size_t num = weight.shape()[0];
+    const std::size_t dim = weight.shape()[1];
+    Shape shape = detail::to_shape(indices.shape());
+    shape.push_back(dim);
+    AnyArray out = detail::visit("embedding", weight, [&](const auto& w) -> AnyArray {
+        using T = typename std::decay_t<decltype(w)>::value_type;
+        Array<T> y = Array<T>::from_shape(shape);
+        for (std::size_t i = 0; i < count; ++i) {
+            T* dst = y.data() + i * dim;
+            if (zero_padding && idx[i] == padding) {
+                std::fill(dst, dst + dim, T(0));
+                continue;
+            }
+            const T* row = w.data() + static_cast<std::size_t>(idx[i]) * dim;
+            std::copy(row, row + dim, dst);
+        }
+        return y;
+    });
+    return detail::record_op(Op::embedding, std::move(out), {weight},
+                             [indices, num, padding](const BackwardCall& call) -> TensorList {
+                                 return {scatter_rows(call.grad_output, indices, num, padding)};
+                             });
+}
+
 }  // namespace
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
@@ -155,6 +217,33 @@ Tensor dropout(const Tensor& input, double p, bool training, Generator* generato
     });
 
     return mul(input, detail::make_tensor(std::move(mask)));
+}
+
+Tensor embedding(const Tensor& indices, const Tensor& weight,
+                 std::optional<std::int64_t> padding_idx) {
+    detail::require_int64("embedding", indices, "indices");
+    detail::require_floating("embedding", weight, "weight");
+    detail::require<ShapeError>(weight.dim() == 2,
+                                "embedding: weight must be (num_embeddings, embedding_dim); weight "
+                                "is {}, indices are {}",
+                                shape_string(weight.shape()), shape_string(indices.shape()));
+    const auto num = static_cast<std::int64_t>(weight.shape()[0]);
+    std::int64_t padding = -1;
+    if (padding_idx) {
+        detail::require<std::out_of_range>(
+            *padding_idx >= -num && *padding_idx < num,
+            "embedding: padding_idx {} is out of range for num_embeddings {}", *padding_idx, num);
+        padding = *padding_idx < 0 ? *padding_idx + num : *padding_idx;
+    }
+    const std::int64_t* idx = indices.data_ptr<std::int64_t>();
+    for (std::size_t i = 0; i < indices.numel(); ++i) {
+        detail::require<std::out_of_range>(
+            idx[i] >= 0 && idx[i] < num,
+            "embedding: index {} is out of range for num_embeddings {} (at flat position {})",
+            idx[i], num, i);
+    }
+
+    return gather_rows(weight, indices, padding, false);
 }
 
 }  // namespace wengert

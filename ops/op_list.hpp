@@ -40,7 +40,7 @@
 #define WENGERT_CONV_POOL_OPS(X)
 
 // ops/norm.cpp and ops/nn.cpp
-#define WENGERT_NN_OPS(X) X(linear) X(linear_relu)
+#define WENGERT_NN_OPS(X) X(linear) X(linear_relu) X(embedding) X(embedding_backward)
 
 // losses/
 #define WENGERT_LOSS_OPS(X)

@@ -107,3 +107,45 @@ TEST_SUITE("dropout") {
                              std::invalid_argument);
     }
 }
+
+TEST_SUITE("embedding") {
+    TEST_CASE("embedding: rows are gathered and gradients accumulate per row") {
+        Tensor w = tensor({0, 1, 10, 11, 20, 21}, {3, 2}, kFloat64).requires_grad_();
+        Tensor idx = tensor({2, 0, 2, 1}, {2, 2}, kInt64);
+        Tensor y = embedding(idx, w);
+        CHECK(std::ranges::equal(y.shape(), Shape{2, 2, 2}));
+        CHECK(y.to_vector() == std::vector<double>{20, 21, 0, 1, 20, 21, 10, 11});
+        sum(y).backward();
+        CHECK(w.grad().to_vector() == std::vector<double>{1, 1, 1, 1, 2, 2});
+    }
+
+    TEST_CASE("embedding: the padding row is returned but receives no gradient") {
+        Tensor w = tensor({0, 1, 10, 11, 20, 21}, {3, 2}, kFloat64).requires_grad_();
+        Tensor idx = tensor({2, 0, 2, 1}, {4}, kInt64);
+        Tensor y = embedding(idx, w, -1);  // padding_idx -1 is row 2
+        CHECK(y.to_vector()[0] == 20);
+        sum(mul(y, 3.0)).backward();
+        CHECK(w.grad().to_vector() == std::vector<double>{3, 3, 3, 3, 0, 0});
+    }
+
+    TEST_CASE("embedding: second order through the scatter-add") {
+        Generator g(2);
+        Tensor idx = tensor({1, 1, 0}, {3}, kInt64);
+        CHECK(gradgradcheck([&](const TensorList& t) { return embedding(idx, t[0], 0); },
+                            {randn({2, 3}, kFloat64, &g).requires_grad_()}));
+    }
+
+    TEST_CASE("embedding: errors name the index and num_embeddings") {
+        Tensor w = zeros({5, 2});
+        CHECK_THROWS_WITH_AS(embedding(tensor({1, 7}, {2}, kInt64), w),
+                             doctest::Contains("index 7 is out of range for num_embeddings 5"),
+                             std::out_of_range);
+        CHECK_THROWS_WITH_AS(embedding(tensor({-1}, {1}, kInt64), w), doctest::Contains("-1"),
+                             std::out_of_range);
+        CHECK_THROWS_WITH_AS(embedding(tensor({1}, {1}, kInt64), w, 5),
+                             doctest::Contains("padding_idx 5"), std::out_of_range);
+        CHECK_THROWS_AS(embedding(tensor({1}, {1}), w), DtypeError);
+        CHECK_THROWS_WITH_AS(embedding(tensor({1}, {1}, kInt64), zeros({5})),
+                             doctest::Contains("(5)"), ShapeError);
+    }
+}

@@ -63,9 +63,30 @@ void register_norm(std::vector<OpEntry>& r) {
                  {sample("(N,C,L)", {{2, 3, 3}})}});
 }
 
+void register_embedding(std::vector<OpEntry>& r) {
+    // Index 1 repeats, so its row accumulates two gradients.
+    r.push_back({"embedding",
+                 [](const TensorList& x) {
+                     return embedding(tensor({1, 0, 4, 1, 3, 1}, {2, 3}, kInt64), x[0]);
+                 },
+                 {sample("(5,3) weight, (2,3) indices", {{5, 3}})}});
+    r.push_back({"embedding of a 0-d index",
+                 [](const TensorList& x) { return embedding(tensor({2}, {}, kInt64), x[0]); },
+                 {sample("(4,2) weight", {{4, 2}})}});
+    // Forward reads the padding row while its gradient is defined as zero (PyTorch), so the
+    // check multiplies that row by a constant 0: both differences then agree on zero.
+    r.push_back({"embedding with padding_idx",
+                 [](const TensorList& x) {
+                     const Tensor keep = tensor({1, 1, 0, 1}, {4, 1}, kFloat64);
+                     return embedding(tensor({2, 0, 2, 3, 1}, {5}, kInt64), mul(x[0], keep), 2);
+                 },
+                 {sample("(4,3) weight", {{4, 3}})}});
+}
+
 }  // namespace
 
 WENGERT_REGISTER_OPS(register_linear);
+WENGERT_REGISTER_OPS(register_embedding);
 WENGERT_REGISTER_OPS(register_norm);
 
 }  // namespace wengert::testing
