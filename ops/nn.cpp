@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <xtensor/xbuilder.hpp>
 
 #include "arithmetic.hpp"
@@ -9,6 +10,7 @@
 #include "linalg.hpp"
 #include "reduce.hpp"
 #include "shape.hpp"
+#include "softmax.hpp"
 
 namespace wengert {
 
@@ -163,6 +165,75 @@ Tensor gather_rows(const Tensor& weight, const Tensor& indices, std::int64_t pad
                              });
 }
 
+// The additive form of an attention mask: a float mask as given, an int64 mask as 0 where
+// it is nonzero and -inf where it is 0; the causal mask (L, S) is -inf above the diagonal.
+Tensor additive_mask(const Tensor& mask, Dtype dtype) {
+    if (mask.dtype() != Dtype::int64) {
+        return mask;
+    }
+    const std::int64_t* m = mask.data_ptr<std::int64_t>();
+    std::vector<double> values(mask.numel());
+    for (std::size_t i = 0; i < values.size(); ++i) {
+        values[i] = m[i] != 0 ? 0.0 : -std::numeric_limits<double>::infinity();
+    }
+    return tensor(std::move(values), detail::to_shape(mask.shape()), dtype);
+}
+
+Tensor causal_mask(std::size_t l, std::size_t s, Dtype dtype) {
+    std::vector<double> values(l * s, 0.0);
+    for (std::size_t i = 0; i < l; ++i) {
+        for (std::size_t j = i + 1; j < s; ++j) {
+            values[i * s + j] = -std::numeric_limits<double>::infinity();
+        }
+    }
+    return tensor(std::move(values), {l, s}, dtype);
+}
+
+void check_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                     double dropout_p, bool is_causal) {
+    constexpr const char* op = "scaled_dot_product_attention";
+    detail::require_floating(op, q, "query");
+    detail::require_floating(op, k, "key");
+    detail::require_floating(op, v, "value");
+    detail::require_same_dtype(op, {&q, &k, &v});
+    detail::require<ShapeError>(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2,
+                                "{}: query, key and value need at least 2 axes; query is {}, key "
+                                "is {}, value is {}",
+                                op, shape_string(q.shape()), shape_string(k.shape()),
+                                shape_string(v.shape()));
+    detail::require<ShapeError>(
+        q.shape().back() == k.shape().back(),
+        "{}: query and key differ in the last axis E; query is {}, key is {}", op,
+        shape_string(q.shape()), shape_string(k.shape()));
+    detail::require<ShapeError>(k.shape()[k.dim() - 2] == v.shape()[v.dim() - 2],
+                                "{}: key and value differ in the sequence axis S; key is {}, value "
+                                "is {}",
+                                op, shape_string(k.shape()), shape_string(v.shape()));
+    const Shape batch =
+        detail::broadcast_shapes(op, q.shape().first(q.dim() - 2), k.shape().first(k.dim() - 2));
+    detail::broadcast_shapes(op, batch, v.shape().first(v.dim() - 2));
+    detail::require(dropout_p >= 0.0 && dropout_p <= 1.0, "{}: dropout_p must be in [0, 1]; got {}",
+                    op, dropout_p);
+    if (mask.defined()) {
+        detail::require(!is_causal,
+                        "{}: is_causal and attn_mask cannot both be given; attn_mask is {}", op,
+                        shape_string(mask.shape()));
+        if (mask.dtype() != Dtype::int64) {
+            detail::require_same_dtype(op, {&q, &mask});
+        }
+        Shape scores = batch;
+        scores.push_back(q.shape()[q.dim() - 2]);
+        scores.push_back(k.shape()[k.dim() - 2]);
+        const ShapeView m = mask.shape();
+        bool fits = m.size() <= scores.size();
+        for (std::size_t i = 1; fits && i <= m.size(); ++i) {
+            fits = m[m.size() - i] == 1 || m[m.size() - i] == scores[scores.size() - i];
+        }
+        detail::require<ShapeError>(fits, "{}: attn_mask {} does not broadcast to the scores {}",
+                                    op, shape_string(mask.shape()), shape_string(scores));
+    }
+}
+
 }  // namespace
 
 Tensor linear(const Tensor& input, const Tensor& weight, const Tensor& bias) {
@@ -244,6 +315,29 @@ Tensor embedding(const Tensor& indices, const Tensor& weight,
     }
 
     return gather_rows(weight, indices, padding, false);
+}
+
+Tensor scaled_dot_product_attention(const Tensor& query, const Tensor& key, const Tensor& value,
+                                    const Tensor& attn_mask, double dropout_p, bool is_causal,
+                                    std::optional<double> scale, Generator* generator) {
+    check_attention(query, key, value, attn_mask, dropout_p, is_causal);
+    const std::size_t l = query.shape()[query.dim() - 2];
+    const std::size_t s = key.shape()[key.dim() - 2];
+    const double factor =
+        scale ? *scale : 1.0 / std::sqrt(static_cast<double>(query.shape().back()));
+
+    Tensor scores = mul(detail::gemm(query, key, false, true), factor);  // (*, L, S)
+    if (is_causal) {
+        scores = add(scores, causal_mask(l, s, query.dtype()));
+    } else if (attn_mask.defined()) {
+        scores = add(scores, additive_mask(attn_mask, query.dtype()));
+    }
+    Tensor weights = softmax(scores, -1);  // (*, L, S)
+    if (dropout_p > 0.0) {
+        weights = dropout(weights, dropout_p, true, generator);
+    }
+
+    return detail::gemm(weights, value, false, false);  // (*, L, Ev)
 }
 
 }  // namespace wengert
