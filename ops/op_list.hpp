@@ -48,7 +48,7 @@
     X(max_pool2d_gather) X(avg_pool2d) X(adaptive_avg_pool2d) X(avg_pool2d_backward)
 
 // ops/norm.cpp and ops/nn.cpp
-#define WENGERT_NN_OPS(X) X(linear) X(linear_relu)
+#define WENGERT_NN_OPS(X) X(linear) X(linear_relu) X(embedding) X(embedding_backward)
 
 // losses/
 #define WENGERT_LOSS_OPS(X)
