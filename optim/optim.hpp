@@ -13,3 +13,7 @@
 #include "radam.hpp"
 #include "rmsprop.hpp"
 #include "sgd.hpp"
+#include "schedulers/composite.hpp"
+#include "schedulers/cyclic.hpp"
+#include "schedulers/lr_scheduler.hpp"
+#include "schedulers/plateau.hpp"
