@@ -6,6 +6,8 @@
 #include "adagrad.hpp"
 #include "adam.hpp"
 #include "adamax.hpp"
+#include "batch_size.hpp"
+#include "clip_grad.hpp"
 #include "lamb.hpp"
 #include "lion.hpp"
 #include "nadam.hpp"
