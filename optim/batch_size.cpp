@@ -45,8 +45,8 @@ StepBatchSize::StepBatchSize(std::size_t initial, std::int64_t step_size, double
 
 std::size_t StepBatchSize::batch_size(std::int64_t epoch) const {
     check_epoch("StepBatchSize", epoch);
-    const double grown = static_cast<double>(initial_) *
-                         std::pow(factor_, static_cast<double>(epoch / step_size_));
+    const double grown =
+        static_cast<double>(initial_) * std::pow(factor_, static_cast<double>(epoch / step_size_));
     return grown >= static_cast<double>(max_) ? max_ : std::min(max_, rounded(grown));
 }
 
@@ -97,8 +97,8 @@ double linear_warmup_lr(std::int64_t step, std::int64_t warmup_steps, double sta
     if (warmup_steps == 0 || step >= warmup_steps) {
         return target_lr;
     }
-    return start_lr + (target_lr - start_lr) * static_cast<double>(step) /
-                          static_cast<double>(warmup_steps);
+    return start_lr +
+           (target_lr - start_lr) * static_cast<double>(step) / static_cast<double>(warmup_steps);
 }
 
 }  // namespace wengert::optim

@@ -49,7 +49,8 @@ double clip_grad_norm_(const TensorList& params, double max_norm, double norm_ty
         }
         any = true;
         double norm = 0.0;
-        detail::dispatch(grad, [&](auto zero) { norm = tensor_norm<decltype(zero)>(grad, norm_type); });
+        detail::dispatch(grad,
+                         [&](auto zero) { norm = tensor_norm<decltype(zero)>(grad, norm_type); });
         if (std::isinf(norm_type)) {
             total = std::isnan(norm) || std::isnan(total) ? norm + total : std::max(total, norm);
         } else {

@@ -3,7 +3,6 @@
 
 #include <cmath>
 #include <limits>
-
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -120,8 +119,7 @@ TEST_SUITE("optim clipping and batch sizes") {
         // The product lr * batch follows StepLR's decay as far as the batch can grow:
         // StepLR's lr is 0.2^k; here lr_factor / (batch growth) is 0.2^k too.
         for (std::int64_t e = 0; e < 100; e += 20) {
-            const double equivalent =
-                s.lr_factor(e) * 128.0 / static_cast<double>(s.batch_size(e));
+            const double equivalent = s.lr_factor(e) * 128.0 / static_cast<double>(s.batch_size(e));
             CHECK(equivalent == doctest::Approx(std::pow(0.2, e / 20)));
         }
 

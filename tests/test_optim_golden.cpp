@@ -46,14 +46,13 @@ TEST_SUITE("optim golden") {
         });
         check_golden("rmsprop_maximize", [](TensorList p) {
             return std::make_unique<RMSprop>(
-                p, RMSpropOptions(0.01).alpha(0.95).weight_decay(0.05).momentum(0.5).maximize(
-                       true));
+                p,
+                RMSpropOptions(0.01).alpha(0.95).weight_decay(0.05).momentum(0.5).maximize(true));
         });
         check_golden("adagrad", [](TensorList p) {
-            return std::make_unique<Adagrad>(p, AdagradOptions(0.1)
-                                                    .lr_decay(0.01)
-                                                    .weight_decay(0.02)
-                                                    .initial_accumulator_value(0.1));
+            return std::make_unique<Adagrad>(
+                p, AdagradOptions(0.1).lr_decay(0.01).weight_decay(0.02).initial_accumulator_value(
+                       0.1));
         });
         check_golden("adadelta", [](TensorList p) {
             return std::make_unique<Adadelta>(p, AdadeltaOptions(1.0).rho(0.9).weight_decay(0.01));

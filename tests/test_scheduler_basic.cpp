@@ -1,7 +1,7 @@
 // The monotone schedulers: each lr sequence over 60 epochs against its closed form.
-#include "test_scheduler_common.hpp"
-
 #include <algorithm>
+
+#include "test_scheduler_common.hpp"
 
 using namespace scheduler_test;
 
@@ -34,9 +34,8 @@ TEST_SUITE("schedulers basic") {
     TEST_CASE("LinearLR: warmup from start_factor to end_factor over total_iters") {
         TwoGroups t;
         LinearLR s(t.sgd, 0.2, 0.9, 15);
-        check_closed_form(record(s), [](int e, double b) {
-            return b * (0.2 + 0.7 * std::min(e, 15) / 15.0);
-        });
+        check_closed_form(record(s),
+                          [](int e, double b) { return b * (0.2 + 0.7 * std::min(e, 15) / 15.0); });
     }
 
     TEST_CASE("ExponentialLR: base * gamma^e") {
@@ -56,9 +55,12 @@ TEST_SUITE("schedulers basic") {
     TEST_CASE("CosineAnnealingLR: the recursive form follows the cosine, and back up") {
         TwoGroups t;
         CosineAnnealingLR s(t.sgd, 20, 0.001);
-        check_closed_form(record(s), [](int e, double b) {
-            return 0.001 + (b - 0.001) * (1 + std::cos(kPi * e / 20.0)) / 2;
-        }, 1e-10);
+        check_closed_form(
+            record(s),
+            [](int e, double b) {
+                return 0.001 + (b - 0.001) * (1 + std::cos(kPi * e / 20.0)) / 2;
+            },
+            1e-10);
     }
 
     TEST_CASE("LambdaLR: one lambda per group") {
@@ -67,9 +69,9 @@ TEST_SUITE("schedulers basic") {
                               [](std::int64_t e) { return 1.0 / (1.0 + 0.1 * e); },
                               [](std::int64_t e) { return 1.0 / (1.0 + 0.1 * e); }});
         check_closed_form(record(s), [](int e, double b) { return b / (1.0 + 0.1 * e); });
-        CHECK_THROWS_WITH_AS(LambdaLR(t.sgd, std::vector<LambdaLR::Lambda>{
-                                                 [](std::int64_t) { return 1.0; }}),
-                             doctest::Contains("expected 2 lr_lambdas"), std::invalid_argument);
+        CHECK_THROWS_WITH_AS(
+            LambdaLR(t.sgd, std::vector<LambdaLR::Lambda>{[](std::int64_t) { return 1.0; }}),
+            doctest::Contains("expected 2 lr_lambdas"), std::invalid_argument);
     }
 
     TEST_CASE("MultiplicativeLR: lr multiplied by lambda(e) after epoch 0") {

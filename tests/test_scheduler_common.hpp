@@ -8,7 +8,6 @@
 #include <functional>
 #include <numbers>
 #include <vector>
-
 #include <wengert/wengert.hpp>
 
 namespace scheduler_test {

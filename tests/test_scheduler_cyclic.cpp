@@ -1,7 +1,7 @@
 // Warm restarts, cyclical learning rates and the one-cycle policy against their closed forms.
-#include "test_scheduler_common.hpp"
-
 #include <algorithm>
+
+#include "test_scheduler_common.hpp"
 
 using namespace scheduler_test;
 
@@ -36,9 +36,8 @@ TEST_SUITE("schedulers cyclic") {
     TEST_CASE("CosineAnnealingWarmRestarts: T_mult = 1 restarts every T_0 epochs") {
         TwoGroups t;
         CosineAnnealingWarmRestarts s(t.sgd, 7);
-        check_closed_form(record(s), [](int e, double b) {
-            return b * (1 + std::cos(kPi * (e % 7) / 7)) / 2;
-        });
+        check_closed_form(
+            record(s), [](int e, double b) { return b * (1 + std::cos(kPi * (e % 7) / 7)) / 2; });
         s.step_to(23);
         CHECK(s.T_cur() == 2);
         CHECK_THROWS_WITH_AS(s.step_to(-1), doctest::Contains("epoch is -1"),
@@ -195,8 +194,8 @@ TEST_SUITE("schedulers cyclic") {
         r.load_state_dict(saved);
         CHECK(record(r, 25) == rest);
 
-        CHECK_THROWS_WITH_AS(OneCycleLR(b.sgd, {.max_lr = {0.1}}),
-                             doctest::Contains("epochs is 0"), std::invalid_argument);
+        CHECK_THROWS_WITH_AS(OneCycleLR(b.sgd, {.max_lr = {0.1}}), doctest::Contains("epochs is 0"),
+                             std::invalid_argument);
         CHECK_THROWS_WITH_AS(OneCycleLR(b.sgd, {.max_lr = {0.1}, .total_steps = -3}),
                              doctest::Contains("total_steps is -3"), std::invalid_argument);
         CHECK_THROWS_WITH_AS(

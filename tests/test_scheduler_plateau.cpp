@@ -1,25 +1,26 @@
 // ReduceLROnPlateau over fixed metric sequences (including negative ones), SequentialLR and
 // ChainedScheduler, and state save and restore of each.
-#include "test_scheduler_common.hpp"
-
 #include <algorithm>
 #include <limits>
+
+#include "test_scheduler_common.hpp"
 
 using namespace scheduler_test;
 
 namespace {
 
 // An independent simulation of the plateau rule with the |best| threshold.
-std::vector<double> reference_plateau(const std::vector<double>& metrics, bool max_mode,
-                                      bool rel, double threshold, int patience, int cooldown,
-                                      double factor, double lr, double min_lr) {
+std::vector<double> reference_plateau(const std::vector<double>& metrics, bool max_mode, bool rel,
+                                      double threshold, int patience, int cooldown, double factor,
+                                      double lr, double min_lr) {
     double best = max_mode ? -std::numeric_limits<double>::infinity()
                            : std::numeric_limits<double>::infinity();
     int bad = 0;
     int cool = 0;
     std::vector<double> lrs;
     for (double m : metrics) {
-        const double margin = std::isinf(best) ? 0.0 : (rel ? std::abs(best) * threshold : threshold);
+        const double margin =
+            std::isinf(best) ? 0.0 : (rel ? std::abs(best) * threshold : threshold);
         const bool better = max_mode ? m > best + margin : m < best - margin;
         if (better) {
             best = m;
@@ -63,9 +64,9 @@ TEST_SUITE("schedulers plateau and composite") {
             double offset;
         };
         // Offsets of -10 make every metric negative.
-        for (const Case c : {Case{false, true, 0.0}, Case{false, true, -10.0},
-                             Case{false, false, -10.0}, Case{true, true, -10.0},
-                             Case{true, false, 3.0}, Case{true, true, 0.0}}) {
+        for (const Case c :
+             {Case{false, true, 0.0}, Case{false, true, -10.0}, Case{false, false, -10.0},
+              Case{true, true, -10.0}, Case{true, false, 3.0}, Case{true, true, 0.0}}) {
             CAPTURE(c.max_mode);
             CAPTURE(c.rel);
             CAPTURE(c.offset);
@@ -78,10 +79,10 @@ TEST_SUITE("schedulers plateau and composite") {
                                         .threshold_mode = c.rel ? "rel" : "abs",
                                         .cooldown = 2,
                                         .min_lr = {0.01, 0.001}});
-            const auto expected0 = reference_plateau(metrics, c.max_mode, c.rel, 0.01, 3, 2, 0.5,
-                                                     0.1, 0.01);
-            const auto expected1 = reference_plateau(metrics, c.max_mode, c.rel, 0.01, 3, 2, 0.5,
-                                                     0.05, 0.001);
+            const auto expected0 =
+                reference_plateau(metrics, c.max_mode, c.rel, 0.01, 3, 2, 0.5, 0.1, 0.01);
+            const auto expected1 =
+                reference_plateau(metrics, c.max_mode, c.rel, 0.01, 3, 2, 0.5, 0.05, 0.001);
             for (std::size_t e = 0; e < metrics.size(); ++e) {
                 s.step(metrics[e]);
                 CAPTURE(e);
@@ -110,8 +111,11 @@ TEST_SUITE("schedulers plateau and composite") {
 
     TEST_CASE("ReduceLROnPlateau: hand-computed sequence with cooldown and min_lr") {
         TwoGroups t;
-        ReduceLROnPlateau s(t.sgd, {.factor = 0.5, .patience = 1, .threshold_mode = "abs",
-                                    .cooldown = 1, .min_lr = {0.03}});
+        ReduceLROnPlateau s(t.sgd, {.factor = 0.5,
+                                    .patience = 1,
+                                    .threshold_mode = "abs",
+                                    .cooldown = 1,
+                                    .min_lr = {0.03}});
         const std::vector<double> metrics = {3, 2, 2, 2, 2, 2, 2, 2};
         const std::vector<double> expected = {0.1, 0.1, 0.1, 0.05, 0.05, 0.05, 0.03, 0.03};
         for (std::size_t e = 0; e < metrics.size(); ++e) {
@@ -195,9 +199,8 @@ TEST_SUITE("schedulers plateau and composite") {
         ConstantLR constant(t.sgd, 0.1, 2);
         ExponentialLR exponential(t.sgd, 0.9);
         ChainedScheduler s({&constant, &exponential});
-        check_closed_form(record(s), [](int e, double b) {
-            return b * std::pow(0.9, e) * (e < 2 ? 0.1 : 1.0);
-        });
+        check_closed_form(
+            record(s), [](int e, double b) { return b * std::pow(0.9, e) * (e < 2 ? 0.1 : 1.0); });
 
         const SchedulerState saved = s.state_dict();
         CHECK(saved.children.size() == 2);

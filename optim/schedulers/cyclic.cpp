@@ -35,8 +35,7 @@ std::string momentum_key(std::string_view scheduler, const Optimizer& optimizer)
     return "beta1";
 }
 
-void set_momentum(Optimizer& optimizer, const std::string& key,
-                  const std::vector<double>& values) {
+void set_momentum(Optimizer& optimizer, const std::string& key, const std::vector<double>& values) {
     auto& groups = optimizer.param_groups();
     for (std::size_t g = 0; g < groups.size(); ++g) {
         groups[g].options->set(key, values[g]);
@@ -56,8 +55,7 @@ CosineAnnealingWarmRestarts::CosineAnnealingWarmRestarts(Optimizer& optimizer, s
       T_mult_(T_mult),
       eta_min_(eta_min),
       T_cur_(static_cast<double>(last_epoch)) {
-    require(T_0 >= 1, "CosineAnnealingWarmRestarts: expected positive integer T_0; T_0 is {}",
-            T_0);
+    require(T_0 >= 1, "CosineAnnealingWarmRestarts: expected positive integer T_0; T_0 is {}", T_0);
     require(T_mult >= 1, "CosineAnnealingWarmRestarts: expected integer T_mult >= 1; T_mult is {}",
             T_mult);
     initial_step();
@@ -132,8 +130,8 @@ void CosineAnnealingWarmRestarts::load(const SchedulerState& state) {
 
 CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options, std::int64_t last_epoch)
     : LRScheduler(optimizer, "CyclicLR", last_epoch), options_(std::move(options)) {
-    const std::vector<double> base_lrs = per_group("CyclicLR", "base_lr", optimizer,
-                                                   options_.base_lr);
+    const std::vector<double> base_lrs =
+        per_group("CyclicLR", "base_lr", optimizer, options_.base_lr);
     if (last_epoch == -1) {
         for (std::size_t g = 0; g < base_lrs.size(); ++g) {
             optimizer.param_groups()[g].options->set("lr", base_lrs[g]);
@@ -157,14 +155,12 @@ CyclicLR::CyclicLR(Optimizer& optimizer, CyclicLROptions options, std::int64_t l
         options_.scale_mode = options_.mode == "exp_range" ? "iterations" : "cycle";
     } else {
         require(options_.scale_mode == "cycle" || options_.scale_mode == "iterations",
-                "CyclicLR: scale_mode is '{}' (expected cycle or iterations)",
-                options_.scale_mode);
+                "CyclicLR: scale_mode is '{}' (expected cycle or iterations)", options_.scale_mode);
     }
 
     if (options_.cycle_momentum) {
         momentum_key_ = momentum_key("CyclicLR", optimizer);
-        const auto base = per_group("CyclicLR", "base_momentum", optimizer,
-                                    options_.base_momentum);
+        const auto base = per_group("CyclicLR", "base_momentum", optimizer, options_.base_momentum);
         if (last_epoch == -1) {
             set_momentum(optimizer, momentum_key_, base);
         }
@@ -233,16 +229,17 @@ void CyclicLR::load(const SchedulerState& state) {
 // OneCycleLR
 
 OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options, std::int64_t last_epoch)
-    : LRScheduler(optimizer, "OneCycleLR", last_epoch),
-      options_(std::move(options)) {
+    : LRScheduler(optimizer, "OneCycleLR", last_epoch), options_(std::move(options)) {
     const auto& o = options_;
     if (o.total_steps != 0) {
         require(o.total_steps > 0, "OneCycleLR: expected positive total_steps; total_steps is {}",
                 o.total_steps);
         total_steps_ = o.total_steps;
     } else {
-        require(o.epochs > 0, "OneCycleLR: expected positive epochs (or give total_steps); "
-                "epochs is {}", o.epochs);
+        require(o.epochs > 0,
+                "OneCycleLR: expected positive epochs (or give total_steps); "
+                "epochs is {}",
+                o.epochs);
         require(o.steps_per_epoch > 0,
                 "OneCycleLR: expected positive steps_per_epoch; steps_per_epoch is {}",
                 o.steps_per_epoch);
@@ -251,22 +248,21 @@ OneCycleLR::OneCycleLR(Optimizer& optimizer, OneCycleLROptions options, std::int
     require(o.pct_start >= 0.0 && o.pct_start <= 1.0,
             "OneCycleLR: expected pct_start between 0 and 1; pct_start is {}", o.pct_start);
     require(o.anneal_strategy == "cos" || o.anneal_strategy == "linear",
-            "OneCycleLR: anneal_strategy must be 'cos' or 'linear'; it is '{}'",
-            o.anneal_strategy);
+            "OneCycleLR: anneal_strategy must be 'cos' or 'linear'; it is '{}'", o.anneal_strategy);
 
     const auto total = static_cast<double>(total_steps_);
     if (o.three_phase) {
-        phases_ = {{o.pct_start * total - 1.0, Level::initial, Level::max, Level::max_momentum,
-                    Level::base_momentum},
-                   {2.0 * o.pct_start * total - 2.0, Level::max, Level::initial,
-                    Level::base_momentum, Level::max_momentum},
-                   {total - 1.0, Level::initial, Level::min, Level::max_momentum,
-                    Level::max_momentum}};
+        phases_ = {
+            {o.pct_start * total - 1.0, Level::initial, Level::max, Level::max_momentum,
+             Level::base_momentum},
+            {2.0 * o.pct_start * total - 2.0, Level::max, Level::initial, Level::base_momentum,
+             Level::max_momentum},
+            {total - 1.0, Level::initial, Level::min, Level::max_momentum, Level::max_momentum}};
     } else {
-        phases_ = {{o.pct_start * total - 1.0, Level::initial, Level::max, Level::max_momentum,
-                    Level::base_momentum},
-                   {total - 1.0, Level::max, Level::min, Level::base_momentum,
-                    Level::max_momentum}};
+        phases_ = {
+            {o.pct_start * total - 1.0, Level::initial, Level::max, Level::max_momentum,
+             Level::base_momentum},
+            {total - 1.0, Level::max, Level::min, Level::base_momentum, Level::max_momentum}};
     }
 
     max_lrs_ = per_group("OneCycleLR", "max_lr", optimizer, o.max_lr);
@@ -332,8 +328,8 @@ std::vector<double> OneCycleLR::get_lr() {
                 const double pct = (at - start_step) / (phase.end_step - start_step);
                 lrs.push_back(anneal(level(g, phase.start_lr), level(g, phase.end_lr), pct));
                 if (options_.cycle_momentum) {
-                    momentums.push_back(anneal(level(g, phase.start_momentum),
-                                               level(g, phase.end_momentum), pct));
+                    momentums.push_back(
+                        anneal(level(g, phase.start_momentum), level(g, phase.end_momentum), pct));
                 }
                 break;
             }

@@ -43,8 +43,8 @@ double saved_scalar(const SchedulerState& state, const std::string& key) {
 
 const std::vector<double>& saved_list(const SchedulerState& state, const std::string& key) {
     const auto it = state.lists.find(key);
-    require(it != state.lists.end(), "{}: load_state_dict: the state has no list '{}'",
-            state.type, key);
+    require(it != state.lists.end(), "{}: load_state_dict: the state has no list '{}'", state.type,
+            key);
     return it->second;
 }
 
@@ -151,10 +151,8 @@ std::vector<double> LambdaLR::get_lr() {
 
 // MultiplicativeLR
 
-MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, Lambda lr_lambda,
-                                   std::int64_t last_epoch)
-    : MultiplicativeLR(optimizer,
-                       std::vector<Lambda>(optimizer.param_groups().size(), lr_lambda),
+MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, Lambda lr_lambda, std::int64_t last_epoch)
+    : MultiplicativeLR(optimizer, std::vector<Lambda>(optimizer.param_groups().size(), lr_lambda),
                        last_epoch) {}
 
 MultiplicativeLR::MultiplicativeLR(Optimizer& optimizer, std::vector<Lambda> lr_lambdas,
@@ -176,8 +174,7 @@ std::vector<double> MultiplicativeLR::get_lr() {
 
 // StepLR
 
-StepLR::StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma,
-               std::int64_t last_epoch)
+StepLR::StepLR(Optimizer& optimizer, std::int64_t step_size, double gamma, std::int64_t last_epoch)
     : LRScheduler(optimizer, "StepLR", last_epoch), step_size_(step_size), gamma_(gamma) {
     require(step_size > 0, "StepLR: step_size must be positive; step_size is {}", step_size);
     initial_step();
@@ -206,8 +203,8 @@ void StepLR::load(const SchedulerState& state) {
 
 // MultiStepLR
 
-MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<std::int64_t> milestones,
-                         double gamma, std::int64_t last_epoch)
+MultiStepLR::MultiStepLR(Optimizer& optimizer, std::vector<std::int64_t> milestones, double gamma,
+                         std::int64_t last_epoch)
     : LRScheduler(optimizer, "MultiStepLR", last_epoch),
       milestones_(std::move(milestones)),
       gamma_(gamma) {
@@ -304,9 +301,8 @@ std::vector<double> LinearLR::get_lr() {
         return group_lrs();
     }
     const double delta = end_factor_ - start_factor_;
-    const double factor =
-        1.0 + delta / (static_cast<double>(total_iters_) * start_factor_ +
-                       static_cast<double>(last_epoch_ - 1) * delta);
+    const double factor = 1.0 + delta / (static_cast<double>(total_iters_) * start_factor_ +
+                                         static_cast<double>(last_epoch_ - 1) * delta);
     return scaled(group_lrs(), factor);
 }
 
@@ -423,8 +419,8 @@ std::vector<double> CosineAnnealingLR::get_lr() {
 
 std::optional<std::vector<double>> CosineAnnealingLR::closed_form_lr() const {
     std::vector<double> lrs;
-    const double c = std::cos(std::numbers::pi * static_cast<double>(last_epoch_) /
-                              static_cast<double>(T_max_));
+    const double c =
+        std::cos(std::numbers::pi * static_cast<double>(last_epoch_) / static_cast<double>(T_max_));
     for (double base : base_lrs_) {
         lrs.push_back(eta_min_ + (base - eta_min_) * (1.0 + c) / 2.0);
     }

@@ -23,8 +23,8 @@ ReduceLROnPlateau::ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOpti
             options_.patience);
     const std::size_t groups = optimizer.param_groups().size();
     require(options_.min_lr.size() == 1 || options_.min_lr.size() == groups,
-            "ReduceLROnPlateau: expected 1 or {} min_lrs (one per parameter group), got {}",
-            groups, options_.min_lr.size());
+            "ReduceLROnPlateau: expected 1 or {} min_lrs (one per parameter group), got {}", groups,
+            options_.min_lr.size());
     min_lrs_ = options_.min_lr.size() == 1 ? std::vector<double>(groups, options_.min_lr[0])
                                            : options_.min_lr;
     best_ = options_.mode == "min" ? std::numeric_limits<double>::infinity()
