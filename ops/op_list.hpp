@@ -43,7 +43,7 @@
 #define WENGERT_NN_OPS(X)
 
 // losses/
-#define WENGERT_LOSS_OPS(X)
+#define WENGERT_LOSS_OPS(X) X(log_cosh)
 
 // The whole list.
 #define WENGERT_FOR_EACH_OP(X)                                                                  \
