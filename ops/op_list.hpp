@@ -51,7 +51,7 @@
 #define WENGERT_NN_OPS(X) X(linear) X(linear_relu) X(embedding) X(embedding_backward)
 
 // losses/
-#define WENGERT_LOSS_OPS(X)
+#define WENGERT_LOSS_OPS(X) X(log_cosh)
 
 // The whole list.
 #define WENGERT_FOR_EACH_OP(X)                                                                  \
