@@ -28,19 +28,23 @@
 #define WENGERT_LINALG_OPS(X) X(gemm)
 
 // ops/shape.cpp and ops/indexing.cpp
-#define WENGERT_SHAPE_OPS(X) X(reshape) X(transpose) X(expand) X(sum_to)
+#define WENGERT_SHAPE_OPS(X)                                                                 \
+    X(reshape) X(transpose) X(expand) X(sum_to) X(permute) X(concat) X(pad) X(slice)          \
+    X(slice_backward) X(select) X(index_select) X(index_add) X(gather) X(scatter_add)
 
 // ops/pointwise.cpp
 #define WENGERT_POINTWISE_OPS(X)
 
 // ops/softmax.cpp
-#define WENGERT_SOFTMAX_OPS(X)
+#define WENGERT_SOFTMAX_OPS(X) X(softmax) X(log_softmax)
 
 // ops/conv.cpp and ops/pool.cpp
-#define WENGERT_CONV_POOL_OPS(X)
+#define WENGERT_CONV_POOL_OPS(X)                                                         \
+    X(conv2d) X(conv_transpose2d) X(conv2d_weight_grad) X(max_pool2d) X(max_pool2d_backward) \
+    X(max_pool2d_gather) X(avg_pool2d) X(adaptive_avg_pool2d) X(avg_pool2d_backward)
 
 // ops/norm.cpp and ops/nn.cpp
-#define WENGERT_NN_OPS(X)
+#define WENGERT_NN_OPS(X) X(linear) X(linear_relu)
 
 // losses/
 #define WENGERT_LOSS_OPS(X)

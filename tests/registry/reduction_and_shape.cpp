@@ -1,4 +1,4 @@
-// Registry entries: reductions and shape ops.
+// Registry entries: reductions (the shape ops are in shape_indexing.cpp).
 #include "../op_registry.hpp"
 
 namespace wengert::testing {
@@ -18,14 +18,6 @@ void register_reduction_and_shape(std::vector<OpEntry>& r) {
                  {sample("(3,4)", {{3, 4}})}});
     r.push_back({"mean axis 1 keepdim", [](const TensorList& x) { return mean(x[0], {1}, true); },
                  {sample("(3,4)", {{3, 4}}), sample("(2,3,4)", {{2, 3, 4}})}});
-    r.push_back({"reshape", [](const TensorList& x) { return reshape(x[0], {4, -1}); },
-                 {sample("(2,6)", {{2, 6}}), sample("(2,3,2)", {{2, 3, 2}})}});
-    r.push_back({"transpose", [](const TensorList& x) { return transpose(x[0], 0, -1); },
-                 {sample("(3,4)", {{3, 4}}), sample("(2,3,4)", {{2, 3, 4}})}});
-    r.push_back({"expand", [](const TensorList& x) { return expand(x[0], {2, 3, 4}); },
-                 {sample("(3,1)", {{3, 1}}), sample("(4)", {{4}}), sample("scalar", {{}})}});
-    r.push_back({"sum_to", [](const TensorList& x) { return sum_to(x[0], {3, 1}); },
-                 {sample("(2,3,4)", {{2, 3, 4}})}});
 }
 
 }  // namespace
