@@ -2,3 +2,5 @@
 // The training layer: progress bars, metrics logs and plots, and the training loop.
 #include "metrics.hpp"
 #include "progress.hpp"
+#include "loop.hpp"
+#include "lr_find.hpp"
