@@ -1,3 +1,4 @@
 #pragma once
 // Adversarial samples (FGSM, PGD) and adversarial training.
 #include "attacks.hpp"
+#include "training.hpp"
