@@ -168,9 +168,9 @@ namespace {
 
 using detail::AnyArray;
 using detail::Array;
+using detail::axis_view;
 using detail::AxisView;
 using detail::BackwardCall;
-using detail::axis_view;
 using detail::constant_sign;
 using detail::extreme_axes;
 using detail::keepdim_shape;
@@ -178,10 +178,6 @@ using detail::reduced_count;
 using detail::reduced_shape;
 using detail::spread;
 using detail::tie_weights;
-
-std::vector<std::int64_t> as_signed(const Shape& shape) {
-    return std::vector<std::int64_t>(shape.begin(), shape.end());
-}
 
 AnyArray sum_kernel(const Tensor& x, const std::vector<std::size_t>& axes, const Shape& shape) {
     return detail::visit(x, [&](const auto& a) -> AnyArray {

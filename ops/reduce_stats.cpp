@@ -17,9 +17,9 @@ namespace {
 
 using detail::AnyArray;
 using detail::Array;
+using detail::axis_view;
 using detail::AxisView;
 using detail::BackwardCall;
-using detail::axis_view;
 using detail::constant_sign;
 using detail::extreme_axes;
 using detail::keepdim_shape;
