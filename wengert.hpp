@@ -19,3 +19,7 @@
 #include "nn/nn.hpp"
 //
 #include "data/data.hpp"
+//
+#include "train/train.hpp"
+//
+#include "adversarial/adversarial.hpp"

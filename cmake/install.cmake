@@ -6,7 +6,7 @@ install(TARGETS wengert EXPORT wengertTargets
     ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
     INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(FILES wengert.hpp DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/wengert)
-foreach(folder autograd ops losses optim nn data train)
+foreach(folder autograd ops losses optim nn data train adversarial)
     install(DIRECTORY ${folder}/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/wengert/${folder}
         FILES_MATCHING PATTERN "*.hpp")
 endforeach()

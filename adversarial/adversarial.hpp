@@ -1,0 +1,3 @@
+#pragma once
+// Adversarial samples (FGSM, PGD) and adversarial training.
+#include "attacks.hpp"

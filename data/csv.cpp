@@ -1,0 +1,167 @@
+#include "csv.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "../autograd/tensor_impl.hpp"
+
+namespace wengert {
+
+namespace {
+
+std::string_view trim(std::string_view cell) {
+    while (!cell.empty() && (cell.front() == ' ' || cell.front() == '\t')) {
+        cell.remove_prefix(1);
+    }
+    while (!cell.empty() && (cell.back() == ' ' || cell.back() == '\t' || cell.back() == '\r')) {
+        cell.remove_suffix(1);
+    }
+    if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') {
+        cell = cell.substr(1, cell.size() - 2);
+    }
+    return cell;
+}
+
+std::vector<std::string_view> split(std::string_view line, char delimiter) {
+    std::vector<std::string_view> cells;
+    std::size_t start = 0;
+    while (true) {
+        const std::size_t end = line.find(delimiter, start);
+        cells.push_back(trim(line.substr(start, end - start)));
+        if (end == std::string_view::npos) {
+            return cells;
+        }
+        start = end + 1;
+    }
+}
+
+bool parse_number(std::string_view cell, double& value) {
+    if (!cell.empty() && cell.front() == '+') {
+        cell.remove_prefix(1);
+    }
+    const char* end = cell.data() + cell.size();
+    const auto [ptr, error] = std::from_chars(cell.data(), end, value);
+    return error == std::errc() && ptr == end && !cell.empty();
+}
+
+bool is_blank(std::string_view line) {
+    return line.find_first_not_of(" \t\r") == std::string_view::npos;
+}
+
+}  // namespace
+
+CsvTable parse_csv(std::string_view text, const CsvOptions& options, std::string_view source) {
+    detail::require<DtypeError>(is_floating_point(options.dtype),
+                                "parse_csv: values are read as float32 or float64, not {}",
+                                dtype_name(options.dtype));
+    CsvTable table;
+    std::vector<double> values;
+    std::size_t width = 0;
+    bool first = true;
+    std::size_t line_number = 0;
+    std::size_t start = 0;
+    while (start <= text.size()) {
+        std::size_t end = text.find('\n', start);
+        if (end == std::string_view::npos) {
+            end = text.size();
+        }
+        const std::string_view line = text.substr(start, end - start);
+        start = end + 1;
+        ++line_number;
+        if (is_blank(line)) {
+            continue;
+        }
+        const auto cells = split(line, options.delimiter);
+
+        // The first row fixes the width and may be the header.
+        if (first) {
+            first = false;
+            width = cells.size();
+            bool numeric = true;
+            double ignored = 0;
+            for (auto cell : cells) {
+                numeric = numeric && parse_number(cell, ignored);
+            }
+            const bool header = options.header == CsvHeader::present ||
+                                (options.header == CsvHeader::detect && !numeric);
+            for (std::size_t c = 0; c < width; ++c) {
+                table.columns.push_back(header ? std::string(cells[c]) : std::to_string(c));
+            }
+            if (header) {
+                continue;
+            }
+        }
+        if (cells.size() != width) {
+            throw DataError(fmt::format("parse_csv: {}: row {} has {} cells, expected {} like "
+                                        "the first row (ragged table)",
+                                        source, line_number, cells.size(), width));
+        }
+        for (std::size_t c = 0; c < width; ++c) {
+            double value = 0;
+            if (cells[c].empty()) {
+                throw DataError(fmt::format("parse_csv: {}: row {}, column {} (\"{}\"): empty "
+                                            "cell; expected a number",
+                                            source, line_number, c + 1, table.columns[c]));
+            }
+            if (!parse_number(cells[c], value) || !std::isfinite(value)) {
+                throw DataError(fmt::format("parse_csv: {}: row {}, column {} (\"{}\"): \"{}\" "
+                                            "is not a finite number",
+                                            source, line_number, c + 1, table.columns[c],
+                                            cells[c]));
+            }
+            values.push_back(value);
+        }
+    }
+    if (values.empty()) {
+        throw DataError(fmt::format("parse_csv: {}: no data rows", source));
+    }
+
+    const std::size_t rows = values.size() / width;
+    table.values = tensor(std::move(values), {rows, width}, options.dtype);
+    return table;
+}
+
+CsvTable read_csv(const std::filesystem::path& path, const CsvOptions& options) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) {
+        throw DataError(fmt::format("read_csv: cannot open {}", path.string()));
+    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parse_csv(text.str(), options, path.string());
+}
+
+std::size_t CsvTable::column_index(std::string_view name) const {
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+        if (columns[c] == name) {
+            return c;
+        }
+    }
+    throw std::out_of_range(fmt::format("CsvTable: no column \"{}\"; the columns are {}", name,
+                                        fmt::join(columns, ", ")));
+}
+
+Tensor CsvTable::select(const std::vector<std::string>& names) const {
+    std::vector<std::size_t> picked;
+    for (const auto& name : names) {
+        picked.push_back(column_index(name));
+    }
+    const std::size_t rows = values.size(0);
+    const std::size_t width = columns.size();
+    return detail::visit("CsvTable::select", values, [&](const auto& array) {
+        using T = typename std::decay_t<decltype(array)>::value_type;
+        detail::Array<T> out(Shape{rows, picked.size()});
+        for (std::size_t r = 0; r < rows; ++r) {
+            for (std::size_t k = 0; k < picked.size(); ++k) {
+                out.data()[r * picked.size() + k] = array.data()[r * width + picked[k]];
+            }
+        }
+        return detail::make_tensor(std::move(out));
+    });
+}
+
+}  // namespace wengert

@@ -1,0 +1,86 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <wengert/wengert.hpp>
+
+using namespace wengert;
+
+TEST_SUITE("csv") {
+    TEST_CASE("parse_csv: a header is detected and values fill (rows, columns)") {
+        CsvTable table = parse_csv("x, y ,label\n1,2.5,0\n-3,4e2,1\n");
+        CHECK(table.columns == std::vector<std::string>{"x", "y", "label"});
+        CHECK(table.values.dtype() == kFloat32);
+        CHECK(Shape(table.values.shape().begin(), table.values.shape().end()) == Shape{2, 3});
+        CHECK(table.values.to_vector() == std::vector<double>{1, 2.5, 0, -3, 400, 1});
+        CHECK(table.select({"label", "x"}).to_vector() == std::vector<double>{0, 1, 1, -3});
+        CHECK_THROWS_WITH_AS(table.column_index("z"),
+                             doctest::Contains("no column \"z\"; the columns are x, y, label"),
+                             std::out_of_range);
+    }
+
+    TEST_CASE("parse_csv: no header, other delimiters, CRLF, quotes and blank lines") {
+        CsvTable table = parse_csv("1;2\r\n\r\n\"3\";+4\r\n", {.delimiter = ';',
+                                                              .header = CsvHeader::detect,
+                                                              .dtype = kFloat64});
+        CHECK(table.columns == std::vector<std::string>{"0", "1"});
+        CHECK(table.values.dtype() == kFloat64);
+        CHECK(table.values.to_vector() == std::vector<double>{1, 2, 3, 4});
+
+        CsvTable absent = parse_csv("5\t6\n7\t8", {.delimiter = '\t',
+                                                   .header = CsvHeader::absent,
+                                                   .dtype = kFloat32});
+        CHECK(absent.values.to_vector() == std::vector<double>{5, 6, 7, 8});
+
+        // A numeric first row can still be declared a header.
+        CsvTable present = parse_csv("10,20\n1,2\n", {.delimiter = ',',
+                                                     .header = CsvHeader::present,
+                                                     .dtype = kFloat32});
+        CHECK(present.columns == std::vector<std::string>{"10", "20"});
+        CHECK(present.values.numel() == 2);
+    }
+
+    TEST_CASE("parse_csv: missing and non-numeric cells name the row and column") {
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2\n3,\n", {}, "t.csv"),
+                             doctest::Contains("t.csv: row 3, column 2 (\"b\"): empty cell"),
+                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2\nx1,4\n", {}, "t.csv"),
+                             doctest::Contains("row 3, column 1 (\"a\"): \"x1\" is not a finite "
+                                               "number"),
+                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,nan\n"), doctest::Contains("\"nan\" is not a finite"),
+                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2.5.1\n"), doctest::Contains("column 2"),
+                             DataError);
+        // With the header declared absent, a word in the first row is an error too.
+        CHECK_THROWS_WITH_AS(parse_csv("a,1\n", {.delimiter = ',', .header = CsvHeader::absent,
+                                                 .dtype = kFloat32}),
+                             doctest::Contains("row 1, column 1"), DataError);
+    }
+
+    TEST_CASE("parse_csv: ragged rows and empty tables are rejected") {
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2\n3,4,5\n", {}, "r.csv"),
+                             doctest::Contains("r.csv: row 3 has 3 cells, expected 2"), DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2\n3\n"), doctest::Contains("row 3 has 1 cells"),
+                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n"), doctest::Contains("no data rows"), DataError);
+        CHECK_THROWS_WITH_AS(parse_csv(""), doctest::Contains("no data rows"), DataError);
+    }
+
+    TEST_CASE("read_csv reads a file and names a missing one") {
+        const auto path = std::filesystem::temp_directory_path() /
+                          ("wengert_test_csv_" + std::to_string(::getpid()) + ".csv");
+        {
+            std::ofstream out(path);
+            out << "f1,f2,target\n0.5,1,2\n1.5,2,3\n";
+        }
+        CsvTable table = read_csv(path);
+        std::filesystem::remove(path);
+        CHECK(table.values.size(0) == 2);
+        CHECK(table.select({"target"}).to_vector() == std::vector<double>{2, 3});
+        CHECK_THROWS_WITH_AS(read_csv(path), doctest::Contains("cannot open"), DataError);
+    }
+}
