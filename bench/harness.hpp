@@ -5,10 +5,9 @@
 #include <chrono>
 #include <ctime>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace wengert_bench {
 
