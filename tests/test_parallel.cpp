@@ -86,6 +86,9 @@ TEST_SUITE("parallel") {
         CHECK(get_num_threads() == 1);
         set_num_threads(2);
         CHECK(get_num_threads() == 2);
+        // From inside a region (the pool is held by this very call) it must not wait for it.
+        detail::parallel_for(4000, 1000, [](std::size_t, std::size_t) { set_num_threads(2); });
+        CHECK(get_num_threads() == 2);
     }
 
     TEST_CASE("large elementwise ops give the same values on one thread and on two") {
