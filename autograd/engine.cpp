@@ -12,6 +12,7 @@ namespace detail {
 namespace {
 
 std::atomic<std::uint64_t> next_sequence_nr{0};
+std::atomic<std::uint64_t> next_sweep_id{1};
 
 // Sum of two gradients of one shape. It is differentiable (its backward passes the gradient
 // to both terms), so that create_graph can differentiate a graph in which a tensor was used
@@ -35,18 +36,69 @@ void add_into(Tensor& into, const Tensor& grad) {
 }  // namespace
 
 Node::Node(const char* name, std::vector<std::shared_ptr<Node>> next)
-    : name_(name), next_(std::move(next)), sequence_nr_(next_sequence_nr++) {}
+    : name_(name), sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
+    std::shared_ptr<Node>* edges = allocate_edges(next.size());
+    std::ranges::move(next, edges);
+}
 
-std::vector<bool> Node::needs_grad() const {
-    std::vector<bool> needs(next_.size());
-    for (std::size_t i = 0; i < next_.size(); ++i) {
-        needs[i] = next_[i] != nullptr;
+Node::Node(const char* name, const TensorList& inputs)
+    : name_(name), sequence_nr_(next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {
+    std::shared_ptr<Node>* edges = allocate_edges(inputs.size());
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        if (inputs[i].defined()) {
+            edges[i] = gradient_edge(inputs[i]);
+        }
     }
-    return needs;
+}
+
+std::shared_ptr<Node>* Node::allocate_edges(std::size_t count) {
+    if (count > kInlineEdges) {
+        heap_edges_ = std::make_unique<std::shared_ptr<Node>[]>(count);
+        edges_ = heap_edges_.get();
+    }
+    edge_count_ = count;
+    return edges_;
+}
+
+namespace {
+
+// Every needs_grad pattern of nodes with up to `inputs` inputs, indexed by input count and
+// then by the bit mask of the inputs that need a gradient.
+std::vector<std::vector<std::vector<bool>>> make_patterns(std::size_t inputs) {
+    std::vector<std::vector<std::vector<bool>>> patterns(inputs + 1);
+    for (std::size_t n = 0; n <= inputs; ++n) {
+        for (std::size_t mask = 0; mask < (std::size_t{1} << n); ++mask) {
+            std::vector<bool> needs(n);
+            for (std::size_t i = 0; i < n; ++i) {
+                needs[i] = (mask >> i & 1) != 0;
+            }
+            patterns[n].push_back(std::move(needs));
+        }
+    }
+    return patterns;
+}
+
+}  // namespace
+
+const std::vector<bool>& Node::needs_grad() const {
+    const std::size_t n = edge_count_;
+    if (n <= kSharedPatternInputs) {
+        static const auto patterns = make_patterns(kSharedPatternInputs);
+        std::size_t mask = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            mask |= static_cast<std::size_t>(edges_[i] != nullptr) << i;
+        }
+        return patterns[n][mask];
+    }
+    needs_.resize(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        needs_[i] = edges_[i] != nullptr;
+    }
+    return needs_;
 }
 
 AccumulateGrad::AccumulateGrad(const std::shared_ptr<TensorImpl>& leaf)
-    : Node("accumulate_grad", {}), leaf_(leaf) {}
+    : Node("accumulate_grad", TensorList{}), leaf_(leaf) {}
 
 TensorList AccumulateGrad::apply(const Tensor&) {
     return {};
@@ -58,9 +110,12 @@ void AccumulateGrad::accumulate(const Tensor& grad, bool create_graph) {
         return;  // The leaf is gone, so nobody can read its gradient.
     }
     const Tensor leaf_handle(leaf);
-    require<ShapeError>(std::ranges::equal(grad.shape(), leaf_handle.shape()),
-                        "backward: gradient of shape {} does not match its leaf of shape {}",
-                        shape_string(grad.shape()), shape_string(leaf_handle.shape()));
+    // Tested before formatting: shape_string would otherwise run on every accumulation.
+    if (!std::ranges::equal(grad.shape(), leaf_handle.shape())) [[unlikely]] {
+        throw ShapeError(fmt::format("backward: gradient of shape {} does not match its leaf of "
+                                     "shape {}",
+                                     shape_string(grad.shape()), shape_string(leaf_handle.shape())));
+    }
     Tensor& stored = leaf->grad;
     if (!stored.defined()) {
         // Copied unless create_graph: the engine may hand one gradient tensor to several
@@ -126,58 +181,152 @@ namespace {
 // post-order from the roots lists every node after all nodes it depends on; reversed, it
 // lists each node after all of its consumers. The search keeps its own stack, so a chain of
 // any depth runs in constant native stack.
-struct Sweep {
-    std::vector<Node*> order;                       // reverse topological: roots first
-    std::unordered_map<Node*, std::size_t> index;  // node -> position in `order`
+//
+// The sweep's bookkeeping lives in the nodes (Node::SweepMark: the sweep's id and the node's
+// slot in `order`), not in hash maps: a map costs an allocation and a hash per node, more
+// than the arithmetic of a small op. A sweep started from inside a backward formula (a
+// grad() call within an op's backward) overwrites the marks of nodes both sweeps share;
+// slot() notices that and falls back to a map built from `order`.
+//
+// The sweep's vectors are kept per thread between sweeps (Scratch): freeing blocks of this
+// size makes malloc consolidate its free lists, which after a large graph is a pass over
+// every small block the graph just released.
+struct Scratch {
+    std::vector<Node*> order;
+    std::vector<std::pair<Node*, std::size_t>> stack;
+    std::vector<Tensor> buffers;
+    bool busy = false;
 };
 
-Sweep topological_order(const std::vector<Node*>& roots) {
-    Sweep sweep;
-    std::vector<Node*> post_order;
-    std::unordered_map<Node*, bool> seen;
-    std::vector<std::pair<Node*, std::size_t>> stack;
-    for (Node* root : roots) {
-        if (!seen.emplace(root, true).second) {
-            continue;
+thread_local Scratch thread_scratch;
+
+// The thread's scratch, or a fresh one for a sweep started inside another sweep.
+class ScratchLease {
+public:
+    ScratchLease() : scratch_(thread_scratch.busy ? local_ : thread_scratch) {
+        scratch_.busy = true;
+    }
+    ~ScratchLease() {
+        // A graph of more than a million nodes gives its memory back rather than keep it.
+        constexpr std::size_t kKeep = std::size_t{1} << 20;
+        scratch_.buffers.clear();
+        scratch_.order.clear();
+        scratch_.stack.clear();
+        if (scratch_.order.capacity() > kKeep) {
+            scratch_.order.shrink_to_fit();
+            scratch_.buffers.shrink_to_fit();
         }
-        stack.emplace_back(root, 0);
-        while (!stack.empty()) {
-            auto& [node, child] = stack.back();
-            if (child < node->next().size()) {
-                Node* next = node->next()[child++].get();
-                if (next != nullptr && seen.emplace(next, true).second) {
-                    stack.emplace_back(next, 0);
-                }
+        scratch_.busy = false;
+    }
+    ScratchLease(const ScratchLease&) = delete;
+    ScratchLease& operator=(const ScratchLease&) = delete;
+    Scratch& get() noexcept { return scratch_; }
+
+private:
+    Scratch local_;
+    Scratch& scratch_;
+};
+
+class Sweep {
+public:
+    Sweep(const std::vector<Node*>& roots, Scratch& scratch)
+        : id_(next_sweep_id.fetch_add(1, std::memory_order_relaxed)), order_(scratch.order) {
+        auto& stack = scratch.stack;
+        for (Node* root : roots) {
+            if (!visit(root)) {
                 continue;
             }
-            post_order.push_back(node);
-            stack.pop_back();
+            stack.emplace_back(root, 0);
+            while (!stack.empty()) {
+                auto& [node, child] = stack.back();
+                if (child < node->next().size()) {
+                    Node* next = node->next()[child++].get();
+                    if (next != nullptr && visit(next)) {
+                        stack.emplace_back(next, 0);
+                    }
+                    continue;
+                }
+                order_.push_back(node);
+                stack.pop_back();
+            }
+        }
+        std::ranges::reverse(order_);
+        for (std::size_t i = 0; i < order_.size(); ++i) {
+            order_[i]->sweep_mark().slot = i;
         }
     }
-    sweep.order.assign(post_order.rbegin(), post_order.rend());
-    sweep.index.reserve(sweep.order.size());
-    for (std::size_t i = 0; i < sweep.order.size(); ++i) {
-        sweep.index.emplace(sweep.order[i], i);
+
+    /// Reverse topological order: roots first.
+    const std::vector<Node*>& order() const noexcept { return order_; }
+
+    /// True when `node` is part of this sweep.
+    bool contains(Node* node) {
+        if (marked(node)) {
+            return true;
+        }
+        return overwritten() && fallback().contains(node);
     }
-    return sweep;
-}
+
+    /// Position of `node` (which must be part of this sweep) in order().
+    std::size_t slot(Node* node) {
+        return marked(node) ? node->sweep_mark().slot : fallback().at(node);
+    }
+
+private:
+    // True when the node's mark is this sweep's and still points at the node.
+    bool marked(Node* node) const {
+        const Node::SweepMark& mark = node->sweep_mark();
+        return mark.sweep == id_ && mark.slot < order_.size() && order_[mark.slot] == node;
+    }
+
+    // True when another sweep started after this one (and may have re-marked shared nodes).
+    bool overwritten() const { return next_sweep_id.load(std::memory_order_relaxed) != id_ + 1; }
+
+    // Marks `node` as seen; false when it already was.
+    bool visit(Node* node) {
+        Node::SweepMark& mark = node->sweep_mark();
+        if (mark.sweep == id_) {
+            return false;
+        }
+        mark.sweep = id_;
+        return true;
+    }
+
+    const std::unordered_map<Node*, std::size_t>& fallback() {
+        if (index_.empty() && !order_.empty()) {
+            for (std::size_t i = 0; i < order_.size(); ++i) {
+                index_.emplace(order_[i], i);
+            }
+        }
+        return index_;
+    }
+
+    std::uint64_t id_;
+    std::vector<Node*>& order_;
+    std::unordered_map<Node*, std::size_t> index_;  // built only when marks were overwritten
+};
 
 Tensor seed_for(const Tensor& output, const TensorList& grad_outputs, std::size_t i,
                 const char* caller) {
     if (!grad_outputs.empty() && grad_outputs[i].defined()) {
         const Tensor& seed = grad_outputs[i];
-        require<ShapeError>(std::ranges::equal(seed.shape(), output.shape()),
-                            "{}: seed gradient {} has shape {} but output {} has shape {}", caller,
-                            i, shape_string(seed.shape()), i, shape_string(output.shape()));
+        if (!std::ranges::equal(seed.shape(), output.shape())) [[unlikely]] {
+            throw ShapeError(fmt::format("{}: seed gradient {} has shape {} but output {} has "
+                                         "shape {}",
+                                         caller, i, shape_string(seed.shape()), i,
+                                         shape_string(output.shape())));
+        }
         require<DtypeError>(seed.dtype() == output.dtype(),
                             "{}: seed gradient {} is {} but output {} is {}", caller, i,
                             dtype_name(seed.dtype()), i, dtype_name(output.dtype()));
         return seed;
     }
-    require(output.numel() == 1,
-            "{}: output {} has shape {}; a seed gradient is needed for non-scalar outputs "
-            "(pass grad_outputs, or reduce the output to a scalar first)",
-            caller, i, shape_string(output.shape()));
+    if (output.numel() != 1) [[unlikely]] {
+        throw std::invalid_argument(fmt::format(
+            "{}: output {} has shape {}; a seed gradient is needed for non-scalar outputs (pass "
+            "grad_outputs, or reduce the output to a scalar first)",
+            caller, i, shape_string(output.shape())));
+    }
     return ones_like(output);
 }
 
@@ -213,9 +362,12 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         root_owners.push_back(std::move(root));
     }
 
-    Sweep sweep = topological_order(roots);
-    const std::size_t n = sweep.order.size();
-    std::vector<Tensor> buffers(n);
+    ScratchLease lease;
+    Sweep sweep(roots, lease.get());
+    const std::vector<Node*>& order = sweep.order();
+    const std::size_t n = order.size();
+    std::vector<Tensor>& buffers = lease.get().buffers;
+    buffers.resize(n);
     const bool accumulate_into_leaves = targets.empty();
 
     // Without create_graph, backward formulas run as plain arithmetic (Note [Backward
@@ -226,24 +378,26 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         buffers[slot] = buffers[slot].defined() ? add_gradients(buffers[slot], grad) : grad;
     };
     for (auto& [node, seed] : seeds) {
-        deposit(sweep.index.at(node), seed);
+        deposit(sweep.slot(node), seed);
     }
 
-    // In grad() mode a node runs only if some target is reachable from it.
-    std::vector<bool> needed(n, accumulate_into_leaves);
-    std::vector<int> target_of(n, -1);
-    for (std::size_t t = 0; t < targets.size(); ++t) {
-        auto found = sweep.index.find(targets[t].node);
-        if (found != sweep.index.end()) {
-            needed[found->second] = true;
-            target_of[found->second] = static_cast<int>(t);
-        }
-    }
+    // In grad() a node runs only if some target is reachable from it.
+    std::vector<char> needed;
+    std::vector<char> is_target;
     if (!accumulate_into_leaves) {
+        needed.assign(n, 0);
+        is_target.assign(n, 0);
+        for (const Target& target : targets) {
+            if (sweep.contains(target.node)) {
+                const std::size_t slot = sweep.slot(target.node);
+                needed[slot] = 1;
+                is_target[slot] = 1;
+            }
+        }
         for (std::size_t i = n; i-- > 0;) {  // consumers before producers, reversed
-            for (const auto& next : sweep.order[i]->next()) {
-                if (next && needed[sweep.index.at(next.get())]) {
-                    needed[i] = true;
+            for (const auto& next : order[i]->next()) {
+                if (next && needed[sweep.slot(next.get())]) {
+                    needed[i] = 1;
                     break;
                 }
             }
@@ -252,12 +406,12 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
 
     TensorList results(n_inputs);
     for (std::size_t i = 0; i < n; ++i) {
-        Node* node = sweep.order[i];
+        Node* node = order[i];
         Tensor grad = std::move(buffers[i]);
-        if (!grad.defined() || !needed[i]) {
+        if (!grad.defined() || (!accumulate_into_leaves && !needed[i])) {
             continue;  // not run, so its saved values stay, as in PyTorch
         }
-        if (target_of[i] >= 0) {
+        if (!accumulate_into_leaves && is_target[i]) {
             for (const Target& target : targets) {
                 if (target.node == node) {
                     results[target.input] = grad;
@@ -282,8 +436,8 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         }
         for (std::size_t k = 0; k < next.size(); ++k) {
             if (next[k] && input_grads[k].defined()) {
-                const std::size_t slot = sweep.index.at(next[k].get());
-                if (needed[slot]) {
+                const std::size_t slot = sweep.slot(next[k].get());
+                if (accumulate_into_leaves || needed[slot]) {
                     deposit(slot, input_grads[k]);
                 }
             }

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -38,6 +39,9 @@ struct BackwardCall {
 class Node : public std::enable_shared_from_this<Node> {
 public:
     Node(const char* name, std::vector<std::shared_ptr<Node>> next);
+    /// A node whose edges lead to the gradient edges of `inputs` (null where an input is
+    /// undefined or needs no gradient).
+    Node(const char* name, const TensorList& inputs);
     virtual ~Node() = default;
     Node(const Node&) = delete;
     Node& operator=(const Node&) = delete;
@@ -46,9 +50,17 @@ public:
     const char* name() const noexcept { return name_; }
     /// One entry per input: the node that receives that input's gradient, or null when
     /// the input needs none.
-    const std::vector<std::shared_ptr<Node>>& next() const noexcept { return next_; }
+    std::span<const std::shared_ptr<Node>> next() const noexcept { return {edges_, edge_count_}; }
     /// Order of creation; later nodes depend only on earlier ones.
     std::uint64_t sequence_nr() const noexcept { return sequence_nr_; }
+
+    /// Where the engine's current sweep keeps this node's gradient (Note [Engine order] in
+    /// engine.cpp): valid only while `sweep` holds that sweep's id.
+    struct SweepMark {
+        std::uint64_t sweep = 0;
+        std::size_t slot = 0;
+    };
+    SweepMark& sweep_mark() noexcept { return mark_; }
 
     /// Gradients of the inputs (undefined where an input needs none).
     virtual TensorList apply(const Tensor& grad_output) = 0;
@@ -58,12 +70,26 @@ public:
     virtual bool is_accumulator() const noexcept { return false; }
 
 protected:
-    std::vector<bool> needs_grad() const;
+    /// One flag per input: true where next()[i] is not null. Shared tables serve nodes of up
+    /// to kSharedPatternInputs inputs, so that backward allocates nothing for them.
+    const std::vector<bool>& needs_grad() const;
 
 private:
+    static constexpr std::size_t kSharedPatternInputs = 4;
+    // Edges of nodes with up to this many inputs live inside the node: one allocation less
+    // per recorded op.
+    static constexpr std::size_t kInlineEdges = 2;
+
+    std::shared_ptr<Node>* allocate_edges(std::size_t count);
+
     const char* name_;
-    std::vector<std::shared_ptr<Node>> next_;
+    std::shared_ptr<Node> inline_edges_[kInlineEdges];
+    std::unique_ptr<std::shared_ptr<Node>[]> heap_edges_;
+    std::shared_ptr<Node>* edges_ = inline_edges_;
+    std::size_t edge_count_ = 0;
     std::uint64_t sequence_nr_;
+    SweepMark mark_;
+    mutable std::vector<bool> needs_;  // only for nodes with more inputs than the tables
 };
 
 /// Routes gradients into the .grad() of one leaf.
@@ -89,9 +115,9 @@ std::shared_ptr<Node> gradient_edge(const Tensor& t);
 template <class Fn>
 class FunctionNode final : public Node {
 public:
-    FunctionNode(const char* name, std::vector<std::shared_ptr<Node>> next, Fn fn,
+    FunctionNode(const char* name, const TensorList& inputs, Fn fn,
                  std::shared_ptr<AnyArray> saved_output)
-        : Node(name, std::move(next)), fn_(std::move(fn)),
+        : Node(name, inputs), fn_(std::move(fn)),
           saved_output_(std::move(saved_output)) {}
 
     TensorList apply(const Tensor& grad_output) override;
@@ -118,8 +144,7 @@ TensorList FunctionNode<Fn>::apply(const Tensor& grad_output) {
     if (saved_output_) {
         output = rebuild_output(saved_output_, shared_from_this());
     }
-    const std::vector<bool> needs = needs_grad();
-    return (*fn_)(BackwardCall{grad_output, output, needs});
+    return (*fn_)(BackwardCall{grad_output, output, needs_grad()});
 }
 
 /// True when an op with these inputs must be recorded: grad mode is on and some input
@@ -143,21 +168,31 @@ Tensor attach_node(Tensor output, std::shared_ptr<Node> node);
 /// an input requires grad, records a node whose backward is `backward`. The lambda should
 /// capture by value only the tensors it reads.
 template <class Fn>
+Tensor record_values(const char* name, AnyArray&& output, const TensorList& inputs,
+                     Fn&& backward, bool save_output);
+
+template <class Fn>
 Tensor record(const char* name, AnyArray output, const TensorList& inputs, Fn&& backward,
               bool save_output = false) {
-    Tensor result = make_tensor(std::move(output));
+    return record_values(name, std::move(output), inputs, std::forward<Fn>(backward), save_output);
+}
+
+/// record() with the values taken by reference: each move of an array costs three small
+/// vectors' worth of copying, which a 1-element op feels, so the values move only once,
+/// into their shared home.
+template <class Fn>
+Tensor record_values(const char* name, AnyArray&& output, const TensorList& inputs,
+                     Fn&& backward, bool save_output) {
+    auto impl = std::make_shared<TensorImpl>();
+    impl->data = std::make_shared<AnyArray>(std::move(output));
     if (!should_record(inputs)) {
-        return result;
+        return Tensor(std::move(impl));
     }
-    std::vector<std::shared_ptr<Node>> next;
-    next.reserve(inputs.size());
-    for (const Tensor& input : inputs) {
-        next.push_back(input.defined() ? gradient_edge(input) : nullptr);
-    }
-    auto saved = save_output ? result.impl()->data : nullptr;
-    auto node = std::make_shared<FunctionNode<std::decay_t<Fn>>>(
-        name, std::move(next), std::forward<Fn>(backward), std::move(saved));
-    return attach_node(std::move(result), std::move(node));
+    auto saved = save_output ? impl->data : nullptr;
+    impl->grad_fn = std::make_shared<FunctionNode<std::decay_t<Fn>>>(
+        name, inputs, std::forward<Fn>(backward), std::move(saved));
+    impl->requires_grad = true;
+    return Tensor(std::move(impl));
 }
 
 }  // namespace wengert::detail

@@ -1,4 +1,10 @@
 #pragma once
-// Losses and regularizers (issue 4).
-
-#include "../autograd/tensor.hpp"
+// Losses and regularizers: differentiable nodes built from ops/, with PyTorch 1.13's
+// definitions, argument names and reductions (none, mean, sum).
+#include "reduction.hpp"
+//
+#include "classification.hpp"
+#include "contrastive.hpp"
+#include "embedding.hpp"
+#include "regression.hpp"
+#include "regularizers.hpp"

@@ -1,5 +1,7 @@
 #include "arithmetic.hpp"
 
+#include <optional>
+
 #include <xtensor/xmath.hpp>
 
 #include "kernel.hpp"
@@ -14,21 +16,54 @@ using detail::Array;
 using detail::BackwardCall;
 
 // Evaluates f(x, y) after checking dtypes and broadcastability; the shape check is ours
-// so that the message names the op and both shapes in every build type.
+// so that the message names the op and both shapes in every build type. f is written once
+// for xtensor expressions and xsimd batches: operands of one shape take the batch loop of
+// Note [Elementwise kernels] (kernel.hpp), broadcasting ones take xtensor.
 template <class F>
 AnyArray broadcast_binary(const char* name, const Tensor& a, const Tensor& b, F&& f) {
     detail::require_defined(name, a, "lhs");
     detail::require_defined(name, b, "rhs");
-    detail::broadcast_shapes(name, a.shape(), b.shape());
+    const bool same_shape = std::ranges::equal(a.shape(), b.shape());
+    if (!same_shape) {
+        detail::broadcast_shapes(name, a.shape(), b.shape());
+    }
     return detail::visit2(name, a, b, [&](const auto& x, const auto& y) -> AnyArray {
         using T = typename std::decay_t<decltype(x)>::value_type;
+        if (same_shape) {
+            return detail::zip_elements(x, y, f);
+        }
         return Array<T>(f(x, y));
     });
 }
 
+// f (on xsimd batches) over every element of `a`.
+template <class F>
+AnyArray elementwise(const char* name, const Tensor& a, F&& f) {
+    detail::require_defined(name, a);
+    return detail::visit(name, a, [&](const auto& x) -> AnyArray {
+        return detail::map_elements(x, f);
+    });
+}
+
+template <class Batch>
+using element_of = typename std::decay_t<Batch>::value_type;
+
 // The gradient of a broadcast input is the output gradient summed over the broadcast axes.
-Tensor reduce_to(const Tensor& grad, const Shape& shape) {
-    return std::ranges::equal(grad.shape(), shape) ? grad : sum_to(grad, shape);
+Tensor reduce_to(const Tensor& grad, ShapeView shape) {
+    return std::ranges::equal(grad.shape(), shape) ? grad : sum_to(grad, detail::to_shape(shape));
+}
+
+Tensor reduce_to(const Tensor& grad, const std::optional<Shape>& shape) {
+    return shape ? reduce_to(grad, ShapeView(*shape)) : grad;
+}
+
+// The shape an operand's gradient is summed back to; nothing when neither operand was
+// broadcast (the common case, which then stores no shape in the node).
+std::optional<Shape> reduce_target(const Tensor& operand, const Tensor& a, const Tensor& b) {
+    if (std::ranges::equal(a.shape(), b.shape())) {
+        return std::nullopt;
+    }
+    return detail::to_shape(operand.shape());
 }
 
 }  // namespace
@@ -36,7 +71,7 @@ Tensor reduce_to(const Tensor& grad, const Shape& shape) {
 Tensor add(const Tensor& a, const Tensor& b) {
     AnyArray out = broadcast_binary("add", a, b, [](const auto& x, const auto& y) { return x + y; });
     return detail::record_op(Op::add, std::move(out), {a, b},
-                             [sa = detail::to_shape(a.shape()), sb = detail::to_shape(b.shape())](
+                             [sa = reduce_target(a, a, b), sb = reduce_target(b, a, b)](
                                  const BackwardCall& call) -> TensorList {
                                  return {reduce_to(call.grad_output, sa),
                                          reduce_to(call.grad_output, sb)};
@@ -46,7 +81,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 Tensor sub(const Tensor& a, const Tensor& b) {
     AnyArray out = broadcast_binary("sub", a, b, [](const auto& x, const auto& y) { return x - y; });
     return detail::record_op(Op::sub, std::move(out), {a, b},
-                             [sa = detail::to_shape(a.shape()), sb = detail::to_shape(b.shape())](
+                             [sa = reduce_target(a, a, b), sb = reduce_target(b, a, b)](
                                  const BackwardCall& call) -> TensorList {
                                  Tensor gb;
                                  if (call.needs_grad[1]) {
@@ -61,10 +96,10 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     return detail::record_op(Op::mul, std::move(out), {a, b}, [a, b](const BackwardCall& call) {
         TensorList grads(2);
         if (call.needs_grad[0]) {
-            grads[0] = reduce_to(mul(call.grad_output, b), detail::to_shape(a.shape()));
+            grads[0] = reduce_to(mul(call.grad_output, b), a.shape());
         }
         if (call.needs_grad[1]) {
-            grads[1] = reduce_to(mul(call.grad_output, a), detail::to_shape(b.shape()));
+            grads[1] = reduce_to(mul(call.grad_output, a), b.shape());
         }
         return grads;
     });
@@ -75,40 +110,35 @@ Tensor div(const Tensor& a, const Tensor& b) {
     return detail::record_op(Op::div, std::move(out), {a, b}, [a, b](const BackwardCall& call) {
         TensorList grads(2);
         if (call.needs_grad[0]) {
-            grads[0] = reduce_to(div(call.grad_output, b), detail::to_shape(a.shape()));
+            grads[0] = reduce_to(div(call.grad_output, b), a.shape());
         }
         if (call.needs_grad[1]) {
             // d(a/b)/db = -a / b^2
             grads[1] = reduce_to(neg(div(mul(call.grad_output, a), mul(b, b))),
-                                 detail::to_shape(b.shape()));
+                                 b.shape());
         }
         return grads;
     });
 }
 
 Tensor neg(const Tensor& a) {
-    detail::require_defined("neg", a);
-    AnyArray out = detail::map_array(a, [](const auto& x) { return -x; });
+    AnyArray out = elementwise("neg", a, [](const auto& x) { return -x; });
     return detail::record_op(Op::neg, std::move(out), {a}, [](const BackwardCall& call) -> TensorList {
         return {neg(call.grad_output)};
     });
 }
 
 Tensor add(const Tensor& a, double b) {
-    detail::require_defined("add", a);
-    AnyArray out = detail::map_array(a, [b](const auto& x) {
-        using T = typename std::decay_t<decltype(x)>::value_type;
-        return x + static_cast<T>(b);
+    AnyArray out = elementwise("add", a, [b](const auto& x) {
+        return x + static_cast<element_of<decltype(x)>>(b);
     });
     return detail::record_op(Op::add_scalar, std::move(out), {a},
                              [](const BackwardCall& call) -> TensorList { return {call.grad_output}; });
 }
 
 Tensor mul(const Tensor& a, double b) {
-    detail::require_defined("mul", a);
-    AnyArray out = detail::map_array(a, [b](const auto& x) {
-        using T = typename std::decay_t<decltype(x)>::value_type;
-        return x * static_cast<T>(b);
+    AnyArray out = elementwise("mul", a, [b](const auto& x) {
+        return x * static_cast<element_of<decltype(x)>>(b);
     });
     return detail::record_op(Op::mul_scalar, std::move(out), {a},
                              [b](const BackwardCall& call) -> TensorList {

@@ -43,8 +43,8 @@ void check_index(const char* op, std::int64_t index, std::size_t axis, std::size
 /// every outer index. Unit steps copy one contiguous block per outer index.
 template <class T>
 void copy_slabs(const T* src, std::size_t src_n, T* dst, std::size_t dst_n, std::size_t outer,
-                std::size_t inner, std::size_t count, std::size_t src_start,
-                std::size_t src_step, std::size_t dst_start, std::size_t dst_step) {
+                std::size_t inner, std::size_t count, std::size_t src_start, std::size_t src_step,
+                std::size_t dst_start, std::size_t dst_step) {
     for (std::size_t o = 0; o < outer; ++o) {
         const T* from = src + (o * src_n + src_start) * inner;
         T* to = dst + (o * dst_n + dst_start) * inner;
@@ -137,14 +137,99 @@ const std::int64_t* checked_index_1d(const char* op, const Tensor& index, std::s
     return values;
 }
 
+/// index_add after its checks; an undefined x stands for zeros of `shape` (the gradient of
+/// index_select), which saves copying a tensor of zeros.
+Tensor index_add_into(const Tensor& x, const Shape& shape, std::size_t a, std::int64_t axis,
+                      const Tensor& index, const Tensor& source) {
+    const std::size_t n = shape[a];
+    const std::size_t m = index.numel();
+    const std::int64_t* picks = index.data_ptr<std::int64_t>();
+    const std::size_t outer = product(shape, 0, a);
+    const std::size_t inner = product(shape, a + 1, shape.size());
+    AnyArray out = detail::visit_any(source, [&](const auto& values) -> AnyArray {
+        using T = typename std::decay_t<decltype(values)>::value_type;
+        Array<T> result = x.defined() ? detail::array_as<T>(x) : Array<T>(shape, T(0));
+        const T* src = values.data();
+        for (std::size_t o = 0; o < outer; ++o) {
+            T* row = result.data() + o * n * inner;
+            for (std::size_t j = 0; j < m; ++j) {
+                T* target = row + static_cast<std::size_t>(picks[j]) * inner;
+                const T* from = src + (o * m + j) * inner;
+                for (std::size_t k = 0; k < inner; ++k) {
+                    target[k] += from[k];
+                }
+            }
+        }
+        return result;
+    });
+    return detail::record_op(Op::index_add, std::move(out), {x, source},
+                             [axis, index](const BackwardCall& call) -> TensorList {
+                                 TensorList grads(2);
+                                 if (call.needs_grad[0]) {
+                                     grads[0] = call.grad_output;
+                                 }
+                                 if (call.needs_grad[1]) {
+                                     grads[1] = index_select(call.grad_output, axis, index);
+                                 }
+                                 return grads;
+                             });
+}
+
+/// scatter_add after its checks; an undefined x stands for zeros of `shape` (the gradient of
+/// gather), which saves copying a tensor of zeros.
+Tensor scatter_add_into(const Tensor& x, const Shape& shape, std::size_t a, std::int64_t axis,
+                        const Tensor& index, const Tensor& src) {
+    std::vector<std::size_t> strides = row_major_strides(shape);
+    const std::size_t axis_stride = strides[a];
+    const std::size_t n = shape[a];
+    strides[a] = 0;
+    const std::vector<std::size_t> src_strides = row_major_strides(src.shape());
+    const std::int64_t* picks = index.data_ptr<std::int64_t>();
+    AnyArray out = detail::visit_any(src, [&](const auto& values) -> AnyArray {
+        using T = typename std::decay_t<decltype(values)>::value_type;
+        Array<T> result = x.defined() ? detail::array_as<T>(x) : Array<T>(shape, T(0));
+        const T* from = values.data();
+        T* dst = result.data();
+        walk(index.shape(), strides, src_strides,
+             [&](std::size_t position, std::size_t base, std::size_t source) {
+                 const std::int64_t pick = picks[position];
+                 check_index("scatter_add", pick, a, n);
+                 dst[base + static_cast<std::size_t>(pick) * axis_stride] += from[source];
+             });
+        return result;
+    });
+
+    // src positions that no index reaches get zero gradient: pad gather's result up to src.
+    std::vector<std::int64_t> pads;
+    for (std::size_t d = shape.size(); d-- > 0;) {
+        pads.push_back(0);
+        pads.push_back(static_cast<std::int64_t>(src.shape()[d] - index.shape()[d]));
+    }
+    const bool padded = std::ranges::any_of(pads, [](std::int64_t p) { return p != 0; });
+    return detail::record_op(Op::scatter_add, std::move(out), {x, src},
+                             [axis, index, pads, padded](const BackwardCall& call) -> TensorList {
+                                 TensorList grads(2);
+                                 if (call.needs_grad[0]) {
+                                     grads[0] = call.grad_output;
+                                 }
+                                 if (call.needs_grad[1]) {
+                                     Tensor g = gather(call.grad_output, axis, index);
+                                     grads[1] = padded ? pad(g, pads) : g;
+                                 }
+                                 return grads;
+                             });
+}
+
 }  // namespace
 
 Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t stop,
              std::int64_t step) {
     detail::require_defined("slice", x);
     const std::size_t a = detail::normalize_axis("slice", axis, x.dim());
-    detail::require(step > 0, "slice: step must be positive; got {} (negative steps are not "
-                    "supported, as in PyTorch)", step);
+    detail::require(step > 0,
+                    "slice: step must be positive; got {} (negative steps are not "
+                    "supported, as in PyTorch)",
+                    step);
 
     // Python's rules: negative bounds count from the end, then both clamp to [0, size].
     const auto size = static_cast<std::int64_t>(x.shape()[a]);
@@ -199,8 +284,8 @@ Tensor select(const Tensor& x, std::int64_t axis, std::int64_t index) {
     const auto signed_size = static_cast<std::int64_t>(size);
     detail::require<std::out_of_range>(
         index >= -signed_size && index < signed_size,
-        "select: index {} is out of range for axis {} of size {} (tensor of shape {})", index,
-        axis, size, shape_string(x.shape()));
+        "select: index {} is out of range for axis {} of size {} (tensor of shape {})", index, axis,
+        size, shape_string(x.shape()));
     const auto position = static_cast<std::size_t>(index < 0 ? index + signed_size : index);
 
     Shape shape = detail::to_shape(x.shape());
@@ -252,12 +337,11 @@ Tensor index_select(const Tensor& x, std::int64_t axis, const Tensor& index) {
         }
         return result;
     });
-    return detail::record_op(Op::index_select, std::move(out), {x},
-                             [axis, index, input = detail::to_shape(x.shape()),
-                              dtype = x.dtype()](const BackwardCall& call) -> TensorList {
-                                 return {index_add(zeros(input, dtype), axis, index,
-                                                   call.grad_output)};
-                             });
+    return detail::record_op(
+        Op::index_select, std::move(out), {x},
+        [a, axis, index, input = detail::to_shape(x.shape())](const BackwardCall& call) {
+            return TensorList{index_add_into(Tensor(), input, a, axis, index, call.grad_output)};
+        });
 }
 
 Tensor index_add(const Tensor& x, std::int64_t axis, const Tensor& index, const Tensor& source) {
@@ -266,45 +350,16 @@ Tensor index_add(const Tensor& x, std::int64_t axis, const Tensor& index, const 
     detail::require_same_dtype("index_add", {&x, &source});
     const std::size_t a = detail::normalize_axis("index_add", axis, x.dim());
     const std::size_t n = x.shape()[a];
-    const std::int64_t* picks = checked_index_1d("index_add", index, a, n);
-    const std::size_t m = index.numel();
+    checked_index_1d("index_add", index, a, n);
     Shape expected = detail::to_shape(x.shape());
-    expected[a] = m;
+    expected[a] = index.numel();
     detail::require<ShapeError>(std::ranges::equal(source.shape(), expected),
                                 "index_add: source has shape {} but input {} with an index of "
                                 "{} along axis {} needs {}",
-                                shape_string(source.shape()), shape_string(x.shape()), m, axis,
-                                shape_string(expected));
+                                shape_string(source.shape()), shape_string(x.shape()),
+                                index.numel(), axis, shape_string(expected));
 
-    const std::size_t outer = product(x.shape(), 0, a);
-    const std::size_t inner = product(x.shape(), a + 1, x.dim());
-    AnyArray out = detail::visit_any(x, [&](const auto& values) -> AnyArray {
-        using T = typename std::decay_t<decltype(values)>::value_type;
-        Array<T> result = values;
-        const T* src = detail::array_as<T>(source).data();
-        for (std::size_t o = 0; o < outer; ++o) {
-            T* row = result.data() + o * n * inner;
-            for (std::size_t j = 0; j < m; ++j) {
-                T* target = row + static_cast<std::size_t>(picks[j]) * inner;
-                const T* from = src + (o * m + j) * inner;
-                for (std::size_t k = 0; k < inner; ++k) {
-                    target[k] += from[k];
-                }
-            }
-        }
-        return result;
-    });
-    return detail::record_op(Op::index_add, std::move(out), {x, source},
-                             [axis, index](const BackwardCall& call) -> TensorList {
-                                 TensorList grads(2);
-                                 if (call.needs_grad[0]) {
-                                     grads[0] = call.grad_output;
-                                 }
-                                 if (call.needs_grad[1]) {
-                                     grads[1] = index_select(call.grad_output, axis, index);
-                                 }
-                                 return grads;
-                             });
+    return index_add_into(x, detail::to_shape(x.shape()), a, axis, index, source);
 }
 
 Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
@@ -340,12 +395,12 @@ Tensor gather(const Tensor& x, std::int64_t axis, const Tensor& index) {
         });
         return result;
     });
-    return detail::record_op(Op::gather, std::move(out), {x},
-                             [axis, index, input = detail::to_shape(x.shape()),
-                              dtype = x.dtype()](const BackwardCall& call) -> TensorList {
-                                 return {scatter_add(zeros(input, dtype), axis, index,
-                                                     call.grad_output)};
-                             });
+    return detail::record_op(
+        Op::gather, std::move(out), {x},
+        [a, axis, index,
+         input = detail::to_shape(x.shape())](const BackwardCall& call) -> TensorList {
+            return {scatter_add_into(Tensor(), input, a, axis, index, call.grad_output)};
+        });
 }
 
 Tensor scatter_add(const Tensor& x, std::int64_t axis, const Tensor& index, const Tensor& src) {
@@ -365,45 +420,7 @@ Tensor scatter_add(const Tensor& x, std::int64_t axis, const Tensor& index, cons
                                 shape_string(index.shape()), shape_string(src.shape()),
                                 shape_string(x.shape()), axis);
 
-    std::vector<std::size_t> strides = row_major_strides(x.shape());
-    const std::size_t axis_stride = strides[a];
-    const std::size_t n = x.shape()[a];
-    strides[a] = 0;
-    const std::vector<std::size_t> src_strides = row_major_strides(src.shape());
-    const std::int64_t* picks = index.data_ptr<std::int64_t>();
-    AnyArray out = detail::visit_any(x, [&](const auto& values) -> AnyArray {
-        using T = typename std::decay_t<decltype(values)>::value_type;
-        Array<T> result = values;
-        const T* from = detail::array_as<T>(src).data();
-        T* dst = result.data();
-        walk(index.shape(), strides, src_strides,
-             [&](std::size_t position, std::size_t base, std::size_t source) {
-                 const std::int64_t pick = picks[position];
-                 check_index("scatter_add", pick, a, n);
-                 dst[base + static_cast<std::size_t>(pick) * axis_stride] += from[source];
-             });
-        return result;
-    });
-
-    // src positions that no index reaches get zero gradient: pad gather's result up to src.
-    std::vector<std::int64_t> pads;
-    for (std::size_t d = x.dim(); d-- > 0;) {
-        pads.push_back(0);
-        pads.push_back(static_cast<std::int64_t>(src.shape()[d] - index.shape()[d]));
-    }
-    const bool padded = std::ranges::any_of(pads, [](std::int64_t p) { return p != 0; });
-    return detail::record_op(Op::scatter_add, std::move(out), {x, src},
-                             [axis, index, pads, padded](const BackwardCall& call) -> TensorList {
-                                 TensorList grads(2);
-                                 if (call.needs_grad[0]) {
-                                     grads[0] = call.grad_output;
-                                 }
-                                 if (call.needs_grad[1]) {
-                                     Tensor g = gather(call.grad_output, axis, index);
-                                     grads[1] = padded ? pad(g, pads) : g;
-                                 }
-                                 return grads;
-                             });
+    return scatter_add_into(x, detail::to_shape(x.shape()), a, axis, index, src);
 }
 
 Tensor one_hot(const Tensor& indices, std::int64_t num_classes) {
@@ -411,8 +428,10 @@ Tensor one_hot(const Tensor& indices, std::int64_t num_classes) {
     const std::int64_t* values = indices.data_ptr<std::int64_t>();
     const std::size_t count = indices.numel();
     if (num_classes == -1) {
-        detail::require(count > 0, "one_hot: cannot infer num_classes from an empty tensor of "
-                        "shape {}", shape_string(indices.shape()));
+        detail::require(count > 0,
+                        "one_hot: cannot infer num_classes from an empty tensor of "
+                        "shape {}",
+                        shape_string(indices.shape()));
         num_classes = *std::max_element(values, values + count) + 1;
     }
     detail::require(num_classes >= 0, "one_hot: num_classes must be -1 or non-negative; got {}",

@@ -15,8 +15,7 @@ namespace wengert {
 /// step must be positive (std::invalid_argument otherwise, as in PyTorch). Gradient: the
 /// slice of grad_output placed back in zeros of x's shape.
 Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start = 0,
-             std::int64_t stop = std::numeric_limits<std::int64_t>::max(),
-             std::int64_t step = 1);
+             std::int64_t stop = std::numeric_limits<std::int64_t>::max(), std::int64_t step = 1);
 /// Elements start .. start + length - 1 along `axis` (torch.narrow); start may be negative.
 /// std::out_of_range when the range leaves the axis.
 Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_t length);

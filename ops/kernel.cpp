@@ -1,6 +1,9 @@
 #include "kernel.hpp"
 
 #include <algorithm>
+#include <cstdint>
+
+#include <sys/mman.h>
 
 namespace wengert::detail {
 
@@ -10,13 +13,29 @@ Shape broadcast_shapes(const char* op, ShapeView a, ShapeView b) {
     for (std::size_t i = 0; i < rank; ++i) {
         const std::size_t da = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
         const std::size_t db = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
-        require<ShapeError>(da == db || da == 1 || db == 1,
-                            "{}: shapes {} and {} cannot be broadcast together (axis {} has sizes "
-                            "{} and {})",
-                            op, shape_string(a), shape_string(b), i, da, db);
+        // Tested before require() so that the shapes are formatted only on failure.
+        if (da != db && da != 1 && db != 1) [[unlikely]] {
+            throw ShapeError(fmt::format("{}: shapes {} and {} cannot be broadcast together "
+                                         "(axis {} has sizes {} and {})",
+                                         op, shape_string(a), shape_string(b), i, da, db));
+        }
         result[i] = da == 1 ? db : da;
     }
     return result;
+}
+
+void advise_huge_pages(void* data, std::size_t bytes) noexcept {
+    constexpr std::uintptr_t huge_page = std::uintptr_t{1} << 21;
+    if (bytes < 2 * huge_page) {
+        return;
+    }
+    const auto begin = reinterpret_cast<std::uintptr_t>(data);
+    const std::uintptr_t first = (begin + huge_page - 1) & ~(huge_page - 1);
+    const std::uintptr_t last = (begin + bytes) & ~(huge_page - 1);
+    if (last > first) {
+        // The result is ignored: without transparent huge pages the buffer keeps small pages.
+        (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+    }
 }
 
 std::size_t normalize_axis(const char* op, std::int64_t axis, std::size_t rank) {

@@ -19,10 +19,12 @@
     X(add) X(sub) X(mul) X(div) X(neg) X(add_scalar) X(mul_scalar) X(pow)
 
 // ops/unary.cpp
-#define WENGERT_UNARY_OPS(X) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu)
+#define WENGERT_UNARY_OPS(X) X(exp) X(log) X(sqrt) X(tanh) X(sigmoid) X(relu) X(tanh_backward)
 
 // ops/reduce.cpp
-#define WENGERT_REDUCTION_OPS(X) X(sum) X(mean)
+#define WENGERT_REDUCTION_OPS(X)                                                               \
+    X(sum) X(mean) X(amax) X(amin) X(max) X(min) X(logsumexp) X(var) X(std) X(prod) X(prod_others) \
+    X(norm) X(cumsum)
 
 // ops/linalg.cpp
 #define WENGERT_LINALG_OPS(X) X(gemm)
@@ -33,7 +35,9 @@
     X(slice_backward) X(select) X(index_select) X(index_add) X(gather) X(scatter_add)
 
 // ops/pointwise.cpp
-#define WENGERT_POINTWISE_OPS(X)
+#define WENGERT_POINTWISE_OPS(X)                                                               \
+    X(abs) X(clamp) X(maximum) X(minimum) X(leaky_relu) X(elu) X(erf) X(gelu) X(silu) X(softplus) \
+    X(sin) X(cos) X(log1p) X(expm1) X(rsqrt) X(reciprocal) X(square) X(sign) X(where) X(lerp)
 
 // ops/softmax.cpp
 #define WENGERT_SOFTMAX_OPS(X) X(softmax) X(log_softmax)
@@ -44,10 +48,10 @@
     X(max_pool2d_gather) X(avg_pool2d) X(adaptive_avg_pool2d) X(avg_pool2d_backward)
 
 // ops/norm.cpp and ops/nn.cpp
-#define WENGERT_NN_OPS(X) X(linear) X(linear_relu)
+#define WENGERT_NN_OPS(X) X(linear) X(linear_relu) X(embedding) X(embedding_backward)
 
 // losses/
-#define WENGERT_LOSS_OPS(X)
+#define WENGERT_LOSS_OPS(X) X(log_cosh)
 
 // The whole list.
 #define WENGERT_FOR_EACH_OP(X)                                                                  \

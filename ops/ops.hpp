@@ -19,3 +19,5 @@
 #include "norm.hpp"
 //
 #include "nn.hpp"
+//
+#include "parallel.hpp"

@@ -36,8 +36,8 @@ PlaneShape plane_shape(const char* op, const Tensor& input, i64 out_h, i64 out_w
     p.in_shape = detail::to_shape(s);
     p.out_shape = p.in_shape;
     detail::require<ShapeError>(out_h > 0 && out_w > 0,
-                                "{}: the output size ({}, {}) is too small; input is {}", op,
-                                out_h, out_w, shape_string(s));
+                                "{}: the output size ({}, {}) is too small; input is {}", op, out_h,
+                                out_w, shape_string(s));
     p.out_shape[s.size() - 2] = static_cast<std::size_t>(out_h);
     p.out_shape.back() = static_cast<std::size_t>(out_w);
     return p;
@@ -46,8 +46,8 @@ PlaneShape plane_shape(const char* op, const Tensor& input, i64 out_h, i64 out_w
 void check_input(const char* op, const Tensor& input) {
     detail::require_defined(op, input);
     detail::require<ShapeError>(input.dim() == 3 || input.dim() == 4,
-                                "{}: input must be 3-D (C, H, W) or 4-D (N, C, H, W) but is {}",
-                                op, shape_string(input.shape()));
+                                "{}: input must be 3-D (C, H, W) or 4-D (N, C, H, W) but is {}", op,
+                                shape_string(input.shape()));
 }
 
 i64 floor_div(i64 a, i64 b) {
@@ -77,11 +77,11 @@ IntPair pool_output(const char* op, const Tensor& input, IntPair kernel, IntPair
     detail::require(dilation.h > 0 && dilation.w > 0,
                     "{}: dilation must be positive; got ({}, {}); input is {}", op, dilation.h,
                     dilation.w, in);
-    detail::require(padding.h >= 0 && padding.w >= 0 && padding.h <= kernel.h / 2 &&
-                        padding.w <= kernel.w / 2,
-                    "{}: padding ({}, {}) must be non-negative and at most half the kernel "
-                    "({}, {}); input is {}",
-                    op, padding.h, padding.w, kernel.h, kernel.w, in);
+    detail::require(
+        padding.h >= 0 && padding.w >= 0 && padding.h <= kernel.h / 2 && padding.w <= kernel.w / 2,
+        "{}: padding ({}, {}) must be non-negative and at most half the kernel "
+        "({}, {}); input is {}",
+        op, padding.h, padding.w, kernel.h, kernel.w, in);
     const i64 h = static_cast<i64>(input.shape()[input.dim() - 2]);
     const i64 w = static_cast<i64>(input.shape().back());
     return {pooled_size(h, kernel.h, padding.h, stride.h, dilation.h, ceil_mode),
@@ -269,8 +269,7 @@ Tensor average_backward(const Tensor& grad, const Windows& windows) {
 }
 
 // avg_pool2d's windows along one axis (PyTorch's avg_pool2d kernel).
-AxisWindows pool_windows(i64 in, i64 out, i64 kernel, i64 stride, i64 pad,
-                         bool count_include_pad) {
+AxisWindows pool_windows(i64 in, i64 out, i64 kernel, i64 stride, i64 pad, bool count_include_pad) {
     AxisWindows a;
     for (i64 o = 0; o < out; ++o) {
         i64 start = o * stride - pad;

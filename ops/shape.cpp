@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
-
 #include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xmath.hpp>
@@ -109,10 +108,11 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     detail::require<ShapeError>(joint == shape, "expand: a tensor of shape {} cannot expand to {}",
                                 shape_string(x.shape()), shape_string(shape));
     AnyArray out = map_any(x, [&](const auto& a) { return xt::broadcast(a, shape); });
-    return detail::record_op(Op::expand, std::move(out), {x},
-                             [original = detail::to_shape(x.shape())](const BackwardCall& call) -> TensorList {
-                                 return {sum_to(call.grad_output, original)};
-                             });
+    return detail::record_op(
+        Op::expand, std::move(out), {x},
+        [original = detail::to_shape(x.shape())](const BackwardCall& call) -> TensorList {
+            return {sum_to(call.grad_output, original)};
+        });
 }
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
@@ -135,10 +135,11 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
         reduced.reshape(shape);
         return reduced;
     });
-    return detail::record_op(Op::sum_to, std::move(out), {x},
-                             [original = detail::to_shape(x.shape())](const BackwardCall& call) -> TensorList {
-                                 return {expand(call.grad_output, original)};
-                             });
+    return detail::record_op(
+        Op::sum_to, std::move(out), {x},
+        [original = detail::to_shape(x.shape())](const BackwardCall& call) -> TensorList {
+            return {expand(call.grad_output, original)};
+        });
 }
 
 Tensor permute(const Tensor& x, const std::vector<std::int64_t>& dims) {
@@ -283,19 +284,18 @@ Tensor concat(const TensorList& tensors, std::int64_t axis) {
     for (const Tensor& t : tensors) {
         sizes.push_back(static_cast<std::int64_t>(t.shape()[a]));
     }
-    return detail::record_op(Op::concat, std::move(out), tensors,
-                             [sizes, axis](const BackwardCall& call) -> TensorList {
-                                 TensorList grads(sizes.size());
-                                 std::int64_t start = 0;
-                                 for (std::size_t i = 0; i < sizes.size(); ++i) {
-                                     if (call.needs_grad[i]) {
-                                         grads[i] = slice(call.grad_output, axis, start,
-                                                          start + sizes[i]);
-                                     }
-                                     start += sizes[i];
-                                 }
-                                 return grads;
-                             });
+    return detail::record_op(
+        Op::concat, std::move(out), tensors, [sizes, axis](const BackwardCall& call) -> TensorList {
+            TensorList grads(sizes.size());
+            std::int64_t start = 0;
+            for (std::size_t i = 0; i < sizes.size(); ++i) {
+                if (call.needs_grad[i]) {
+                    grads[i] = slice(call.grad_output, axis, start, start + sizes[i]);
+                }
+                start += sizes[i];
+            }
+            return grads;
+        });
 }
 
 Tensor stack(const TensorList& tensors, std::int64_t axis) {
@@ -426,8 +426,7 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, const std::st
     const bool constant = mode == "constant";
     const bool reflect = mode == "reflect";
     detail::require(constant || reflect || mode == "replicate",
-                    "pad: unknown mode '{}'; expected 'constant', 'reflect' or 'replicate'",
-                    mode);
+                    "pad: unknown mode '{}'; expected 'constant', 'reflect' or 'replicate'", mode);
     for (std::size_t k = 0; k < pads.size() / 2; ++k) {
         const std::size_t axis = x.dim() - 1 - k;
         const auto size = static_cast<std::int64_t>(x.shape()[axis]);
@@ -437,8 +436,7 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, const std::st
             size + std::min<std::int64_t>(before, 0) + std::min<std::int64_t>(after, 0);
         detail::require<ShapeError>(cropped >= 0,
                                     "pad: pads [{}] crop axis {} of shape {} below zero ({})",
-                                    fmt::join(pads, ", "), axis, shape_string(x.shape()),
-                                    cropped);
+                                    fmt::join(pads, ", "), axis, shape_string(x.shape()), cropped);
         if (!constant) {
             detail::require(before >= 0 && after >= 0,
                             "pad: mode '{}' needs non-negative pads; got [{}]", mode,
@@ -446,8 +444,7 @@ Tensor pad(const Tensor& x, const std::vector<std::int64_t>& pads, const std::st
             detail::require<ShapeError>(size > 0 && (!reflect || (before < size && after < size)),
                                         "pad: mode '{}' with pads [{}] needs axis {} of shape {} "
                                         "to be larger than its pads",
-                                        mode, fmt::join(pads, ", "), axis,
-                                        shape_string(x.shape()));
+                                        mode, fmt::join(pads, ", "), axis, shape_string(x.shape()));
         }
     }
 

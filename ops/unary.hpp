@@ -18,4 +18,10 @@ Tensor sigmoid(const Tensor& x);
 /// max(x, 0); the gradient at 0 is 0, as in PyTorch.
 Tensor relu(const Tensor& x);
 
+namespace detail {
+/// tanh's backward as one kernel: grad * (1 - y^2) for y = tanh(x), same shapes. Recorded
+/// as an op of its own (differentiable in both arguments), so create_graph still works.
+Tensor tanh_backward(const Tensor& grad, const Tensor& y);
+}  // namespace detail
+
 }  // namespace wengert

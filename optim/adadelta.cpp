@@ -60,9 +60,8 @@ void adadelta_update(Tensor& param, const Tensor& grad, ParamState& state,
 void Adadelta::update(Tensor& param, const Tensor& grad, ParamState& state,
                       const OptimizerOptions& options) {
     const auto& o = static_cast<const AdadeltaOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        adadelta_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param,
+                     [&](auto zero) { adadelta_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

@@ -26,8 +26,7 @@ void AdagradOptions::validate() const {
     detail::check_option(initial_accumulator_value_ >= 0.0, "Adagrad",
                          "initial_accumulator_value value", "initial_accumulator_value",
                          initial_accumulator_value_, "expected initial_accumulator_value >= 0");
-    detail::check_option(eps_ >= 0.0, "Adagrad", "epsilon value", "eps", eps_,
-                         "expected eps >= 0");
+    detail::check_option(eps_ >= 0.0, "Adagrad", "epsilon value", "eps", eps_, "expected eps >= 0");
 }
 
 Adagrad::Adagrad(TensorList params, const AdagradOptions& options)
@@ -39,8 +38,7 @@ Adagrad::Adagrad(std::vector<ParamGroup> groups, const AdagradOptions& options)
 namespace {
 
 template <class T>
-void adagrad_update(Tensor& param, const Tensor& grad, ParamState& state,
-                    const AdagradOptions& o) {
+void adagrad_update(Tensor& param, const Tensor& grad, ParamState& state, const AdagradOptions& o) {
     const std::size_t n = param.numel();
     T* p = param.data_ptr<T>();
     const T* g = grad.data_ptr<T>();
@@ -61,9 +59,8 @@ void adagrad_update(Tensor& param, const Tensor& grad, ParamState& state,
 void Adagrad::update(Tensor& param, const Tensor& grad, ParamState& state,
                      const OptimizerOptions& options) {
     const auto& o = static_cast<const AdagradOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        adagrad_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param,
+                     [&](auto zero) { adagrad_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

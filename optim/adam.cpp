@@ -74,9 +74,12 @@ std::unique_ptr<OptimizerOptions> AdamOptions::clone() const {
 }
 
 std::vector<OptionField> AdamOptions::fields() {
-    return {{"lr", &lr_},       {"beta1", &beta1_},
-            {"beta2", &beta2_}, {"eps", &eps_},
-            {"weight_decay", &weight_decay_}, {"amsgrad", &amsgrad_},
+    return {{"lr", &lr_},
+            {"beta1", &beta1_},
+            {"beta2", &beta2_},
+            {"eps", &eps_},
+            {"weight_decay", &weight_decay_},
+            {"amsgrad", &amsgrad_},
             {"maximize", &maximize_}};
 }
 
@@ -89,9 +92,12 @@ std::unique_ptr<OptimizerOptions> AdamWOptions::clone() const {
 }
 
 std::vector<OptionField> AdamWOptions::fields() {
-    return {{"lr", &lr_},       {"beta1", &beta1_},
-            {"beta2", &beta2_}, {"eps", &eps_},
-            {"weight_decay", &weight_decay_}, {"amsgrad", &amsgrad_},
+    return {{"lr", &lr_},
+            {"beta1", &beta1_},
+            {"beta2", &beta2_},
+            {"eps", &eps_},
+            {"weight_decay", &weight_decay_},
+            {"amsgrad", &amsgrad_},
             {"maximize", &maximize_}};
 }
 
@@ -108,9 +114,9 @@ Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& options)
 void Adam::update(Tensor& param, const Tensor& grad, ParamState& state,
                   const OptimizerOptions& options) {
     const auto& o = static_cast<const AdamOptions&>(options);
-    run_adam(param, grad, state,
-             {o.lr(), o.beta1(), o.beta2(), o.eps(), o.weight_decay(), 0.0, o.amsgrad(),
-              o.maximize()});
+    run_adam(
+        param, grad, state,
+        {o.lr(), o.beta1(), o.beta2(), o.eps(), o.weight_decay(), 0.0, o.amsgrad(), o.maximize()});
 }
 
 AdamW::AdamW(TensorList params, const AdamWOptions& options)
@@ -122,9 +128,9 @@ AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& options)
 void AdamW::update(Tensor& param, const Tensor& grad, ParamState& state,
                    const OptimizerOptions& options) {
     const auto& o = static_cast<const AdamWOptions&>(options);
-    run_adam(param, grad, state,
-             {o.lr(), o.beta1(), o.beta2(), o.eps(), 0.0, o.weight_decay(), o.amsgrad(),
-              o.maximize()});
+    run_adam(
+        param, grad, state,
+        {o.lr(), o.beta1(), o.beta2(), o.eps(), 0.0, o.weight_decay(), o.amsgrad(), o.maximize()});
 }
 
 }  // namespace wengert::optim

@@ -57,11 +57,10 @@ void adamax_update(Tensor& param, const Tensor& grad, ParamState& state, const A
 }  // namespace
 
 void Adamax::update(Tensor& param, const Tensor& grad, ParamState& state,
-                 const OptimizerOptions& options) {
+                    const OptimizerOptions& options) {
     const auto& o = static_cast<const AdamaxOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        adamax_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param,
+                     [&](auto zero) { adamax_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

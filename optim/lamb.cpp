@@ -77,11 +77,9 @@ void lamb_update(Tensor& param, const Tensor& grad, ParamState& state, const LAM
 }  // namespace
 
 void LAMB::update(Tensor& param, const Tensor& grad, ParamState& state,
-                 const OptimizerOptions& options) {
+                  const OptimizerOptions& options) {
     const auto& o = static_cast<const LAMBOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        lamb_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param, [&](auto zero) { lamb_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

@@ -12,10 +12,7 @@ std::unique_ptr<OptimizerOptions> LionOptions::clone() const {
 }
 
 std::vector<OptionField> LionOptions::fields() {
-    return {{"lr", &lr_},
-            {"beta1", &beta1_},
-            {"beta2", &beta2_},
-            {"weight_decay", &weight_decay_}};
+    return {{"lr", &lr_}, {"beta1", &beta1_}, {"beta2", &beta2_}, {"weight_decay", &weight_decay_}};
 }
 
 void LionOptions::validate() const {
@@ -52,11 +49,9 @@ void lion_update(Tensor& param, const Tensor& grad, ParamState& state, const Lio
 }  // namespace
 
 void Lion::update(Tensor& param, const Tensor& grad, ParamState& state,
-                 const OptimizerOptions& options) {
+                  const OptimizerOptions& options) {
     const auto& o = static_cast<const LionOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        lion_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param, [&](auto zero) { lion_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

@@ -26,8 +26,8 @@ void NAdamOptions::validate() const {
     detail::check_option(eps_ >= 0.0, "NAdam", "epsilon value", "eps", eps_, "expected eps >= 0");
     detail::check_option(weight_decay_ >= 0.0, "NAdam", "weight_decay value", "weight_decay",
                          weight_decay_, "expected weight_decay >= 0");
-    detail::check_option(momentum_decay_ >= 0.0, "NAdam", "momentum_decay value", "momentum_decay", momentum_decay_,
-                         "expected momentum_decay >= 0");
+    detail::check_option(momentum_decay_ >= 0.0, "NAdam", "momentum_decay value", "momentum_decay",
+                         momentum_decay_, "expected momentum_decay >= 0");
 }
 
 NAdam::NAdam(TensorList params, const NAdamOptions& options)
@@ -73,11 +73,10 @@ void nadam_update(Tensor& param, const Tensor& grad, ParamState& state, const NA
 }  // namespace
 
 void NAdam::update(Tensor& param, const Tensor& grad, ParamState& state,
-                 const OptimizerOptions& options) {
+                   const OptimizerOptions& options) {
     const auto& o = static_cast<const NAdamOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        nadam_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param,
+                     [&](auto zero) { nadam_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

@@ -1,11 +1,11 @@
 #include "optimizer.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <stdexcept>
 #include <typeinfo>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "../autograd/error.hpp"
 #include "../autograd/grad_mode.hpp"
@@ -48,16 +48,18 @@ bool OptimizerOptions::has(std::string_view name) const {
 double OptimizerOptions::get(std::string_view name) const {
     const auto fields = const_cast<OptimizerOptions*>(this)->fields();
     const OptionField* field = find_field(fields, name);
-    wengert::detail::require<std::out_of_range>(field != nullptr, "{}: no option named '{}'; options are {}",
-                                       optimizer_name(), name, field_names(fields));
+    wengert::detail::require<std::out_of_range>(field != nullptr,
+                                                "{}: no option named '{}'; options are {}",
+                                                optimizer_name(), name, field_names(fields));
     return field->number != nullptr ? *field->number : (*field->flag ? 1.0 : 0.0);
 }
 
 void OptimizerOptions::set(std::string_view name, double value) {
     const auto all = fields();
     const OptionField* field = find_field(all, name);
-    wengert::detail::require<std::out_of_range>(field != nullptr, "{}: no option named '{}'; options are {}",
-                                       optimizer_name(), name, field_names(all));
+    wengert::detail::require<std::out_of_range>(field != nullptr,
+                                                "{}: no option named '{}'; options are {}",
+                                                optimizer_name(), name, field_names(all));
     if (field->number != nullptr) {
         *field->number = value;
     } else {
@@ -116,8 +118,8 @@ void Optimizer::add_param_group(ParamGroup group) {
     }
     const OptimizerOptions& options = *group.options;
     wengert::detail::require(typeid(options) == typeid(*defaults_),
-                    "{}: parameter group {} has options of {}; expected options of {}", name(),
-                    index, options.optimizer_name(), name());
+                             "{}: parameter group {} has options of {}; expected options of {}",
+                             name(), index, options.optimizer_name(), name());
     options.validate();
 
     std::unordered_set<const void*> seen;
@@ -128,13 +130,16 @@ void Optimizer::add_param_group(ParamGroup group) {
     }
     for (std::size_t i = 0; i < group.params.size(); ++i) {
         const Tensor& p = group.params[i];
-        wengert::detail::require(p.defined(), "{}: parameter {} of group {} is undefined", name(), i, index);
-        wengert::detail::require(p.is_leaf(), "{}: cannot optimize a non-leaf tensor; parameter {} of group "
-                        "{} was computed by an op (detach it or use the leaf it came from)",
-                        name(), i, index);
-        wengert::detail::require(seen.insert(p.impl().get()).second,
-                        "{}: parameter {} of group {} appears more than once in the groups", name(),
-                        i, index);
+        wengert::detail::require(p.defined(), "{}: parameter {} of group {} is undefined", name(),
+                                 i, index);
+        wengert::detail::require(
+            p.is_leaf(),
+            "{}: cannot optimize a non-leaf tensor; parameter {} of group "
+            "{} was computed by an op (detach it or use the leaf it came from)",
+            name(), i, index);
+        wengert::detail::require(
+            seen.insert(p.impl().get()).second,
+            "{}: parameter {} of group {} appears more than once in the groups", name(), i, index);
     }
 
     state_.emplace_back(group.params.size());
@@ -155,16 +160,16 @@ void Optimizer::step() {
             if (!grad.defined()) {
                 continue;
             }
-            wengert::detail::require<DtypeError>(grad.dtype() == param.dtype(),
-                                        "{}: gradient of parameter {} in group {} is {}, the "
-                                        "parameter is {}",
-                                        name(), i, g, dtype_name(grad.dtype()),
-                                        dtype_name(param.dtype()));
-            wengert::detail::require<ShapeError>(same_shape(grad, param),
-                                        "{}: gradient of parameter {} in group {} has shape {}, "
-                                        "the parameter {}",
-                                        name(), i, g, shape_string(grad.shape()),
-                                        shape_string(param.shape()));
+            wengert::detail::require<DtypeError>(
+                grad.dtype() == param.dtype(),
+                "{}: gradient of parameter {} in group {} is {}, the "
+                "parameter is {}",
+                name(), i, g, dtype_name(grad.dtype()), dtype_name(param.dtype()));
+            wengert::detail::require<ShapeError>(
+                same_shape(grad, param),
+                "{}: gradient of parameter {} in group {} has shape {}, "
+                "the parameter {}",
+                name(), i, g, shape_string(grad.shape()), shape_string(param.shape()));
             ParamState& state = state_[g][i];
             ++state.step;
             update(param, grad, state, *group.options);
@@ -191,9 +196,9 @@ void Optimizer::zero_grad(bool set_to_none) {
 }
 
 double Optimizer::lr(std::size_t group) const {
-    wengert::detail::require<std::out_of_range>(group < groups_.size(),
-                                       "{}: group {} is out of range for {} parameter groups",
-                                       name(), group, groups_.size());
+    wengert::detail::require<std::out_of_range>(
+        group < groups_.size(), "{}: group {} is out of range for {} parameter groups", name(),
+        group, groups_.size());
     return groups_[group].options->get("lr");
 }
 
@@ -204,9 +209,9 @@ void Optimizer::set_lr(double lr) {
 }
 
 void Optimizer::set_lr(std::size_t group, double lr) {
-    wengert::detail::require<std::out_of_range>(group < groups_.size(),
-                                       "{}: group {} is out of range for {} parameter groups",
-                                       name(), group, groups_.size());
+    wengert::detail::require<std::out_of_range>(
+        group < groups_.size(), "{}: group {} is out of range for {} parameter groups", name(),
+        group, groups_.size());
     groups_[group].options->set("lr", lr);
 }
 
@@ -219,15 +224,15 @@ std::size_t Optimizer::num_params() const {
 }
 
 ParamState& Optimizer::state(std::size_t group, std::size_t index) {
-    wengert::detail::require<std::out_of_range>(group < groups_.size(),
-                                       "{}: group {} is out of range for {} parameter groups",
-                                       name(), group, groups_.size());
+    wengert::detail::require<std::out_of_range>(
+        group < groups_.size(), "{}: group {} is out of range for {} parameter groups", name(),
+        group, groups_.size());
     if (state_[group].size() != groups_[group].params.size()) {
         state_[group].resize(groups_[group].params.size());
     }
-    wengert::detail::require<std::out_of_range>(index < state_[group].size(),
-                                       "{}: parameter {} is out of range for group {} of size {}",
-                                       name(), index, group, state_[group].size());
+    wengert::detail::require<std::out_of_range>(
+        index < state_[group].size(), "{}: parameter {} is out of range for group {} of size {}",
+        name(), index, group, state_[group].size());
     return state_[group][index];
 }
 
@@ -261,32 +266,35 @@ OptimizerState Optimizer::state_dict() const {
 
 void Optimizer::load_state_dict(const OptimizerState& state) {
     // Check everything first, so that a mismatch leaves the optimizer as it was.
-    wengert::detail::require(state.param_groups.size() == groups_.size(),
-                    "{}: load_state_dict: the state has {} parameter groups, the optimizer {}",
-                    name(), state.param_groups.size(), groups_.size());
+    wengert::detail::require(
+        state.param_groups.size() == groups_.size(),
+        "{}: load_state_dict: the state has {} parameter groups, the optimizer {}", name(),
+        state.param_groups.size(), groups_.size());
     for (std::size_t g = 0; g < groups_.size(); ++g) {
         const auto& saved = state.param_groups[g];
-        wengert::detail::require(saved.params.size() == groups_[g].params.size(),
-                        "{}: load_state_dict: group {} has {} parameters in the state, {} in the "
-                        "optimizer",
-                        name(), g, saved.params.size(), groups_[g].params.size());
+        wengert::detail::require(
+            saved.params.size() == groups_[g].params.size(),
+            "{}: load_state_dict: group {} has {} parameters in the state, {} in the "
+            "optimizer",
+            name(), g, saved.params.size(), groups_[g].params.size());
         auto probe = groups_[g].options->clone();
         probe->from_map(saved.options);
         probe->validate();
         for (std::size_t i = 0; i < saved.params.size(); ++i) {
             const std::size_t flat = saved.params[i];
-            wengert::detail::require<std::out_of_range>(flat < state.state.size(),
-                                               "{}: load_state_dict: parameter index {} is out of "
-                                               "range for {} states",
-                                               name(), flat, state.state.size());
+            wengert::detail::require<std::out_of_range>(
+                flat < state.state.size(),
+                "{}: load_state_dict: parameter index {} is out of "
+                "range for {} states",
+                name(), flat, state.state.size());
             const Tensor& param = groups_[g].params[i];
             for (const auto& [key, buffer] : state.state[flat].buffers) {
-                wengert::detail::require(buffer.defined() && buffer.dtype() == param.dtype() &&
-                                    same_shape(buffer, param),
-                                "{}: load_state_dict: buffer '{}' of parameter {} in group {} does "
-                                "not match the parameter; parameter is {} {}",
-                                name(), key, i, g, dtype_name(param.dtype()),
-                                shape_string(param.shape()));
+                wengert::detail::require(
+                    buffer.defined() && buffer.dtype() == param.dtype() &&
+                        same_shape(buffer, param),
+                    "{}: load_state_dict: buffer '{}' of parameter {} in group {} does "
+                    "not match the parameter; parameter is {} {}",
+                    name(), key, i, g, dtype_name(param.dtype()), shape_string(param.shape()));
             }
         }
     }

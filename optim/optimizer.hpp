@@ -62,15 +62,17 @@ public:
 
 /// Declares a hyper-parameter `name` of type Type with a chained setter and a getter:
 /// `auto& momentum(double v)` returns the options struct, `double momentum() const` reads.
-#define WENGERT_OPTION(Type, name)        \
-public:                                   \
-    auto& name(Type value) {              \
-        name##_ = value;                  \
-        return *this;                     \
-    }                                     \
-    Type name() const { return name##_; } \
-                                          \
-private:                                  \
+#define WENGERT_OPTION(Type, name) \
+public:                            \
+    auto& name(Type value) {       \
+        name##_ = value;           \
+        return *this;              \
+    }                              \
+    Type name() const {            \
+        return name##_;            \
+    }                              \
+                                   \
+private:                           \
     Type name##_
 
 /// Parameters optimized with one set of options.

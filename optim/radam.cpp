@@ -72,11 +72,10 @@ void radam_update(Tensor& param, const Tensor& grad, ParamState& state, const RA
 }  // namespace
 
 void RAdam::update(Tensor& param, const Tensor& grad, ParamState& state,
-                 const OptimizerOptions& options) {
+                   const OptimizerOptions& options) {
     const auto& o = static_cast<const RAdamOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        radam_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param,
+                     [&](auto zero) { radam_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

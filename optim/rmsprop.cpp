@@ -20,8 +20,7 @@ std::vector<OptionField> RMSpropOptions::fields() {
 
 void RMSpropOptions::validate() const {
     detail::check_option(lr_ >= 0.0, "RMSprop", "learning rate", "lr", lr_, "expected lr >= 0");
-    detail::check_option(eps_ >= 0.0, "RMSprop", "epsilon value", "eps", eps_,
-                         "expected eps >= 0");
+    detail::check_option(eps_ >= 0.0, "RMSprop", "epsilon value", "eps", eps_, "expected eps >= 0");
     detail::check_option(momentum_ >= 0.0, "RMSprop", "momentum value", "momentum", momentum_,
                          "expected momentum >= 0");
     detail::check_option(weight_decay_ >= 0.0, "RMSprop", "weight_decay value", "weight_decay",
@@ -39,15 +38,13 @@ RMSprop::RMSprop(std::vector<ParamGroup> groups, const RMSpropOptions& options)
 namespace {
 
 template <class T>
-void rmsprop_update(Tensor& param, const Tensor& grad, ParamState& state,
-                    const RMSpropOptions& o) {
+void rmsprop_update(Tensor& param, const Tensor& grad, ParamState& state, const RMSpropOptions& o) {
     const std::size_t n = param.numel();
     T* p = param.data_ptr<T>();
     const T* g = grad.data_ptr<T>();
     T* v = detail::state_buffer<T>(state, "square_avg", param);
     T* a = o.centered() ? detail::state_buffer<T>(state, "grad_avg", param) : nullptr;
-    T* b = o.momentum() > 0.0 ? detail::state_buffer<T>(state, "momentum_buffer", param)
-                              : nullptr;
+    T* b = o.momentum() > 0.0 ? detail::state_buffer<T>(state, "momentum_buffer", param) : nullptr;
     const double sign = o.maximize() ? -1.0 : 1.0;
     const double alpha = o.alpha();
 
@@ -75,9 +72,8 @@ void rmsprop_update(Tensor& param, const Tensor& grad, ParamState& state,
 void RMSprop::update(Tensor& param, const Tensor& grad, ParamState& state,
                      const OptimizerOptions& options) {
     const auto& o = static_cast<const RMSpropOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        rmsprop_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param,
+                     [&](auto zero) { rmsprop_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

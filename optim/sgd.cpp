@@ -25,8 +25,8 @@ void SGDOptions::validate() const {
                          "nesterov setting: Nesterov momentum requires a momentum", "momentum",
                          momentum_, "expected momentum > 0 with nesterov");
     detail::check_option(!nesterov_ || dampening_ == 0.0, "SGD",
-                         "nesterov setting: Nesterov momentum requires zero dampening",
-                         "dampening", dampening_, "expected dampening == 0 with nesterov");
+                         "nesterov setting: Nesterov momentum requires zero dampening", "dampening",
+                         dampening_, "expected dampening == 0 with nesterov");
 }
 
 SGD::SGD(TensorList params, const SGDOptions& options)
@@ -73,9 +73,7 @@ void sgd_update(Tensor& param, const Tensor& grad, ParamState& state, const SGDO
 void SGD::update(Tensor& param, const Tensor& grad, ParamState& state,
                  const OptimizerOptions& options) {
     const auto& o = static_cast<const SGDOptions&>(options);
-    detail::dispatch(param, [&](auto zero) {
-        sgd_update<decltype(zero)>(param, grad, state, o);
-    });
+    detail::dispatch(param, [&](auto zero) { sgd_update<decltype(zero)>(param, grad, state, o); });
 }
 
 }  // namespace wengert::optim

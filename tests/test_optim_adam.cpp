@@ -39,10 +39,9 @@ std::function<void(Vec&, const Vec&, int)> reference_adam(AdamRef c) {
 
 TEST_SUITE("optim adam") {
     TEST_CASE("Adam: 20 steps match the reference update") {
-        const std::vector<AdamRef> cases = {
-            {1e-2, 0.9, 0.999, 1e-8, 0.0, false, false, false},
-            {5e-2, 0.8, 0.99, 1e-6, 0.05, true, false, false},
-            {1e-2, 0.9, 0.999, 1e-8, 0.0, false, true, false}};
+        const std::vector<AdamRef> cases = {{1e-2, 0.9, 0.999, 1e-8, 0.0, false, false, false},
+                                            {5e-2, 0.8, 0.99, 1e-6, 0.05, true, false, false},
+                                            {1e-2, 0.9, 0.999, 1e-8, 0.0, false, true, false}};
         for (const auto& c : cases) {
             CAPTURE(c.amsgrad);
             CAPTURE(c.maximize);
@@ -58,15 +57,13 @@ TEST_SUITE("optim adam") {
     }
 
     TEST_CASE("AdamW: 20 steps match the reference update with decoupled decay") {
-        const std::vector<AdamRef> cases = {
-            {1e-2, 0.9, 0.999, 1e-8, 1e-2, false, false, true},
-            {5e-2, 0.9, 0.99, 1e-8, 0.1, true, false, true}};
+        const std::vector<AdamRef> cases = {{1e-2, 0.9, 0.999, 1e-8, 1e-2, false, false, true},
+                                            {5e-2, 0.9, 0.99, 1e-8, 0.1, true, false, true}};
         for (const auto& c : cases) {
             Params params;
-            AdamW adamw(params.list(), AdamWOptions(c.lr)
-                                           .betas({c.beta1, c.beta2})
-                                           .weight_decay(c.wd)
-                                           .amsgrad(c.amsgrad));
+            AdamW adamw(
+                params.list(),
+                AdamWOptions(c.lr).betas({c.beta1, c.beta2}).weight_decay(c.wd).amsgrad(c.amsgrad));
             check_same(run_library(params, adamw, 20), run_reference(reference_adam(c), 20));
         }
     }
@@ -81,15 +78,17 @@ TEST_SUITE("optim adam") {
     }
 
     TEST_CASE("Adam and AdamW: converge on the quadratic-plus-quartic problem") {
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<Adam>(p, AdamOptions(0.02));
-              }, 3000) < 1e-3);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<Adam>(p, AdamOptions(0.02).amsgrad(true));
-              }, 3000) < 1e-3);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<AdamW>(p, AdamWOptions(0.02));
-              }, 3000) < 1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<Adam>(p, AdamOptions(0.02)); }, 3000) <
+              1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) {
+                      return std::make_unique<Adam>(p, AdamOptions(0.02).amsgrad(true));
+                  },
+                  3000) < 1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<AdamW>(p, AdamWOptions(0.02)); },
+                  3000) < 1e-3);
     }
 
     TEST_CASE("Adam: state save and restore mid-run continues the identical trajectory") {

@@ -157,22 +157,22 @@ TEST_SUITE("optim adam family") {
     }
 
     TEST_CASE("Adamax, NAdam, RAdam, LAMB, Lion: converge on the quadratic-plus-quartic problem") {
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<Adamax>(p, AdamaxOptions(0.02));
-              }, 3000) < 1e-3);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<NAdam>(p, NAdamOptions(0.02));
-              }, 3000) < 1e-3);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<RAdam>(p, RAdamOptions(0.02));
-              }, 3000) < 1e-3);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<LAMB>(p, LAMBOptions(0.02));
-              }, 3000) < 1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<Adamax>(p, AdamaxOptions(0.02)); },
+                  3000) < 1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<NAdam>(p, NAdamOptions(0.02)); },
+                  3000) < 1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<RAdam>(p, RAdamOptions(0.02)); },
+                  3000) < 1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<LAMB>(p, LAMBOptions(0.02)); }, 3000) <
+              1e-3);
         // Lion moves every coordinate by lr per step, so it ends within about lr of 0.
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<Lion>(p, LionOptions(1e-3));
-              }, 3000) < 1e-2);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<Lion>(p, LionOptions(1e-3)); }, 3000) <
+              1e-2);
     }
 
     TEST_CASE("NAdam: state save and restore continues the identical trajectory") {

@@ -30,8 +30,8 @@ std::function<void(Vec&, const Vec&, int)> reference_rmsprop(double lr, double a
     };
 }
 
-std::function<void(Vec&, const Vec&, int)> reference_adagrad(double lr, double lr_decay,
-                                                             double wd, double init, double eps) {
+std::function<void(Vec&, const Vec&, int)> reference_adagrad(double lr, double lr_decay, double wd,
+                                                             double init, double eps) {
     auto s = std::make_shared<Vec>(5, init);
     return [=](Vec& z, const Vec& grad, int t) {
         const double clr = lr / (1 + (t - 1) * lr_decay);
@@ -88,10 +88,10 @@ TEST_SUITE("optim adaptive") {
     TEST_CASE("Adagrad: 20 steps match the reference with lr_decay and an initial sum") {
         for (const double init : {0.0, 0.1}) {
             Params params;
-            Adagrad adagrad(params.list(), AdagradOptions(0.1)
-                                               .lr_decay(0.01)
-                                               .weight_decay(0.02)
-                                               .initial_accumulator_value(init));
+            Adagrad adagrad(
+                params.list(),
+                AdagradOptions(0.1).lr_decay(0.01).weight_decay(0.02).initial_accumulator_value(
+                    init));
             check_same(run_library(params, adagrad, 20),
                        run_reference(reference_adagrad(0.1, 0.01, 0.02, init, 1e-10), 20));
         }
@@ -105,19 +105,21 @@ TEST_SUITE("optim adaptive") {
     }
 
     TEST_CASE("RMSprop, Adagrad, Adadelta: converge on the quadratic-plus-quartic problem") {
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<RMSprop>(p, RMSpropOptions(1e-3));
-              }, 5000) < 1e-2);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<RMSprop>(p, RMSpropOptions(1e-3).centered(true)
-                                                          .momentum(0.9));
-              }, 3000) < 1e-3);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<Adagrad>(p, AdagradOptions(0.5));
-              }, 3000) < 1e-3);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<Adadelta>(p, AdadeltaOptions());
-              }, 3000) < 5e-2);  // from 2.0; Adadelta's eps keeps it hovering near 0.02
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<RMSprop>(p, RMSpropOptions(1e-3)); },
+                  5000) < 1e-2);
+        CHECK(final_distance(
+                  [](TensorList p) {
+                      return std::make_unique<RMSprop>(
+                          p, RMSpropOptions(1e-3).centered(true).momentum(0.9));
+                  },
+                  3000) < 1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<Adagrad>(p, AdagradOptions(0.5)); },
+                  3000) < 1e-3);
+        CHECK(final_distance(
+                  [](TensorList p) { return std::make_unique<Adadelta>(p, AdadeltaOptions()); },
+                  3000) < 5e-2);  // from 2.0; Adadelta's eps keeps it hovering near 0.02
     }
 
     TEST_CASE("Adagrad: the initial accumulator is state from the first step on") {

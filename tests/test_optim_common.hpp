@@ -10,7 +10,6 @@
 #include <functional>
 #include <memory>
 #include <vector>
-
 #include <wengert/wengert.hpp>
 
 namespace optim_test {

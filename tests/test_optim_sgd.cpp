@@ -1,8 +1,8 @@
 // SGD against its published update rule, and the behaviour every optimizer shares through
 // the Optimizer base: parameter groups, zero_grad, state save and restore, validation.
-#include "test_optim_common.hpp"
-
 #include <wengert/autograd/tensor_impl.hpp>
+
+#include "test_optim_common.hpp"
 
 using namespace wengert;
 using namespace wengert::optim;
@@ -13,8 +13,8 @@ namespace {
 // Reference SGD written from Sutskever et al. (2013) in PyTorch's form: the buffer starts at
 // the first (decayed) gradient.
 std::function<void(Vec&, const Vec&, int)> reference_sgd(double lr, double momentum,
-                                                         double dampening, double wd,
-                                                         bool nesterov, bool maximize) {
+                                                         double dampening, double wd, bool nesterov,
+                                                         bool maximize) {
     auto buf = std::make_shared<Vec>();
     return [=](Vec& z, const Vec& grad, int t) {
         if (buf->empty()) {
@@ -56,19 +56,23 @@ TEST_SUITE("optim sgd") {
                                        .nesterov(c.nesterov)
                                        .maximize(c.maximize));
             check_same(run_library(params, sgd, 20),
-                       run_reference(reference_sgd(c.lr, c.momentum, c.dampening, c.wd,
-                                                   c.nesterov, c.maximize),
+                       run_reference(reference_sgd(c.lr, c.momentum, c.dampening, c.wd, c.nesterov,
+                                                   c.maximize),
                                      20));
         }
     }
 
     TEST_CASE("SGD: converges on the quadratic-plus-quartic problem") {
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<SGD>(p, SGDOptions(0.1).momentum(0.9));
-              }, 500) < 1e-6);
-        CHECK(final_distance([](TensorList p) {
-                  return std::make_unique<SGD>(p, SGDOptions(0.1).momentum(0.9).nesterov(true));
-              }, 500) < 1e-6);
+        CHECK(final_distance(
+                  [](TensorList p) {
+                      return std::make_unique<SGD>(p, SGDOptions(0.1).momentum(0.9));
+                  },
+                  500) < 1e-6);
+        CHECK(final_distance(
+                  [](TensorList p) {
+                      return std::make_unique<SGD>(p, SGDOptions(0.1).momentum(0.9).nesterov(true));
+                  },
+                  500) < 1e-6);
     }
 
     TEST_CASE("SGD: converges on Rosenbrock with gradients from the tape") {
@@ -191,9 +195,9 @@ TEST_SUITE("optim sgd") {
                              doctest::Contains("weight_decay is -1"), std::invalid_argument);
         CHECK_THROWS_WITH_AS(SGD(p.list(), SGDOptions(0.1).nesterov(true)),
                              doctest::Contains("momentum is 0"), std::invalid_argument);
-        CHECK_THROWS_WITH_AS(SGD(p.list(), SGDOptions(0.1).nesterov(true).momentum(0.9)
-                                               .dampening(0.1)),
-                             doctest::Contains("dampening is 0.1"), std::invalid_argument);
+        CHECK_THROWS_WITH_AS(
+            SGD(p.list(), SGDOptions(0.1).nesterov(true).momentum(0.9).dampening(0.1)),
+            doctest::Contains("dampening is 0.1"), std::invalid_argument);
         CHECK_THROWS_WITH_AS(
             SGD({ParamGroup({p.x}), ParamGroup({p.y}, SGDOptions(-2.0))}, SGDOptions(0.1)),
             doctest::Contains("lr is -2"), std::invalid_argument);
@@ -201,14 +205,14 @@ TEST_SUITE("optim sgd") {
 
     TEST_CASE("parameter checks: duplicates, non-leaves, other optimizers' options") {
         Params p;
-        CHECK_THROWS_WITH_AS(SGD({p.x, p.x}, SGDOptions(0.1)),
-                             doctest::Contains("more than once"), std::invalid_argument);
+        CHECK_THROWS_WITH_AS(SGD({p.x, p.x}, SGDOptions(0.1)), doctest::Contains("more than once"),
+                             std::invalid_argument);
         const Tensor computed = p.x * 2.0;
         CHECK_THROWS_WITH_AS(SGD({computed}, SGDOptions(0.1)), doctest::Contains("non-leaf"),
                              std::invalid_argument);
-        CHECK_THROWS_WITH_AS(
-            SGD({ParamGroup({p.x}, AdamOptions(0.1))}, SGDOptions(0.1)),
-            doctest::Contains("options of Adam; expected options of SGD"), std::invalid_argument);
+        CHECK_THROWS_WITH_AS(SGD({ParamGroup({p.x}, AdamOptions(0.1))}, SGDOptions(0.1)),
+                             doctest::Contains("options of Adam; expected options of SGD"),
+                             std::invalid_argument);
         SGD sgd(p.list(), SGDOptions(0.1));
         CHECK_THROWS_WITH_AS(sgd.defaults().get("betas"), doctest::Contains("'betas'"),
                              std::out_of_range);

@@ -2,6 +2,8 @@
 
 #include <wengert/wengert.hpp>
 
+#include "golden/golden_check.hpp"
+
 using namespace wengert;
 
 namespace {
@@ -20,8 +22,8 @@ Shape shape_of(const Tensor& t) {
 TEST_SUITE("pool") {
     TEST_CASE_TEMPLATE("max_pool2d sends the gradient to the first maximum on ties", T, float,
                        double) {
-        Tensor x = tensor({1, 1, 2, 0,  //
-                           1, 0, 2, 2,  //
+        Tensor x = tensor({1, 1, 2, 0,    //
+                           1, 0, 2, 2,    //
                            3, 3, -1, -1,  //
                            3, 3, -1, -2},
                           {1, 1, 4, 4}, dtype_for<T>())
@@ -63,8 +65,8 @@ TEST_SUITE("pool") {
         CHECK(gradgradcheck(f, {x}));
     }
 
-    TEST_CASE_TEMPLATE("avg_pool2d by hand: padding, count_include_pad, divisor_override", T,
-                       float, double) {
+    TEST_CASE_TEMPLATE("avg_pool2d by hand: padding, count_include_pad, divisor_override", T, float,
+                       double) {
         Tensor x = tensor({1, 2, 3, 4, 5, 6, 7, 8, 9}, {1, 1, 3, 3}, dtype_for<T>());
         CHECK(avg_pool2d(x, 2, 1).to_vector() == std::vector<double>{3, 4, 6, 7});
         CHECK(avg_pool2d(x, 2, 2, 1).to_vector() == std::vector<double>{0.25, 1.25, 2.75, 7});
@@ -85,8 +87,8 @@ TEST_SUITE("pool") {
               std::vector<double>{0.25, 0.5, 0.25, 0.5, 1, 0.5, 0.25, 0.5, 0.25});
     }
 
-    TEST_CASE_TEMPLATE("adaptive_avg_pool2d of 5 to 3 uses PyTorch's start/end windows", T,
-                       float, double) {
+    TEST_CASE_TEMPLATE("adaptive_avg_pool2d of 5 to 3 uses PyTorch's start/end windows", T, float,
+                       double) {
         // Windows [0, 2), [1, 4), [3, 5).
         Tensor row = tensor({1, 2, 3, 4, 5}, {1, 1, 5}, dtype_for<T>());
         CHECK(adaptive_avg_pool2d(row, {1, 3}).to_vector() == std::vector<double>{1.5, 3, 4.5});
@@ -103,14 +105,46 @@ TEST_SUITE("pool") {
         CHECK(shape_of(adaptive_avg_pool2d(zeros({2, 3, 7, 7}), 1)) == Shape{2, 3, 1, 1});
     }
 
+    TEST_CASE_TEMPLATE("pooling matches PyTorch", T, float, double) {
+        const Dtype dt = dtype_for<T>();
+        const double tol = std::is_same_v<T, float> ? 1e-5 : 1e-12;
+        using golden::x_of;
+        SUBCASE("max_pool2d 3 stride 2 padding 1 dilation (1, 2) ceil_mode") {
+            golden::check_case(
+                [](const TensorList& x) {
+                    return max_pool2d(x[0], 3, 2, 1, {1, 2}, true);
+                },
+                {x_of({1, 2, 7, 8}, dt)}, {&kMaxPool2dOut, &kMaxPool2dGradX}, tol);
+        }
+        SUBCASE("avg_pool2d (3, 2) stride (2, 3) padding 1 ceil_mode, pad not counted") {
+            golden::check_case(
+                [](const TensorList& x) {
+                    return avg_pool2d(x[0], {3, 2}, IntPair{2, 3}, 1, true, false);
+                },
+                {x_of({1, 2, 7, 6}, dt)}, {&kAvgPool2dOut, &kAvgPool2dGradX}, tol);
+        }
+        SUBCASE("avg_pool2d 3 stride 2 padding 1 ceil_mode divisor_override 5") {
+            golden::check_case(
+                [](const TensorList& x) { return avg_pool2d(x[0], 3, 2, 1, true, true, 5); },
+                {x_of({1, 2, 6, 6}, dt)}, {&kAvgPool2dDivisorOut, &kAvgPool2dDivisorGradX}, tol);
+        }
+        SUBCASE("adaptive_avg_pool2d 7x5 to 3x4") {
+            golden::check_case(
+                [](const TensorList& x) {
+                    return adaptive_avg_pool2d(x[0], {3, 4});
+                },
+                {x_of({1, 2, 7, 5}, dt)}, {&kAdaptiveAvgPool2dOut, &kAdaptiveAvgPool2dGradX}, tol);
+        }
+    }
+
     TEST_CASE("pooling errors name the op, the input shape and the values") {
         CHECK_THROWS_WITH_AS(max_pool2d(zeros({2, 4}), 2),
                              "max_pool2d: input must be 3-D (C, H, W) or 4-D (N, C, H, W) but is "
                              "(2, 4)",
                              ShapeError);
-        CHECK_THROWS_WITH_AS(max_pool2d(zeros({1, 1, 2, 2}), 3),
-                             "max_pool2d: the output size (0, 0) is too small; input is (1, 1, 2, 2)",
-                             ShapeError);
+        CHECK_THROWS_WITH_AS(
+            max_pool2d(zeros({1, 1, 2, 2}), 3),
+            "max_pool2d: the output size (0, 0) is too small; input is (1, 1, 2, 2)", ShapeError);
         CHECK_THROWS_WITH_AS(max_pool2d(zeros({1, 1, 5, 5}), 3, 1, 2),
                              doctest::Contains("padding (2, 2) must be non-negative and at most "
                                                "half the kernel (3, 3); input is (1, 1, 5, 5)"),
@@ -119,8 +153,7 @@ TEST_SUITE("pool") {
                              doctest::Contains("stride must be positive; got (0, 1)"),
                              std::invalid_argument);
         CHECK_THROWS_WITH_AS(max_pool2d(zeros({1, 1, 5, 5}), 2, 1, 0, 0),
-                             doctest::Contains("dilation must be positive"),
-                             std::invalid_argument);
+                             doctest::Contains("dilation must be positive"), std::invalid_argument);
         CHECK_THROWS_WITH_AS(avg_pool2d(zeros({1, 5, 5}), {0, 2}),
                              doctest::Contains("avg_pool2d: kernel_size must be positive; got (0, "
                                                "2); input is (1, 5, 5)"),

@@ -138,8 +138,8 @@ TEST_SUITE("shape") {
         TensorList q = split(iota({2, 5}), std::vector<std::int64_t>{1, 3, 1}, -1);
         REQUIRE(q.size() == 3);
         CHECK(q[1].to_vector() == Values{1, 2, 3, 6, 7, 8});
-        CHECK_THROWS_WITH_AS(split(x, std::vector<std::int64_t>{2, 2}), doctest::Contains("sum to 4"),
-                             ShapeError);
+        CHECK_THROWS_WITH_AS(split(x, std::vector<std::int64_t>{2, 2}),
+                             doctest::Contains("sum to 4"), ShapeError);
         CHECK_THROWS_AS(split(x, 0), std::invalid_argument);
 
         auto sizes = [](const TensorList& pieces) {

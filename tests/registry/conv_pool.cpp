@@ -32,7 +32,9 @@ void register_conv(std::vector<OpEntry>& r) {
                  {sample("(1,2,5,5)", {{1, 2, 5, 5}, {3, 2, 3, 3}, {3}}),
                   sample("even input", {{2, 1, 4, 6}, {2, 1, 3, 2}, {2}})}});
     r.push_back({"conv2d stride (2,1) padding (0,2) dilation (1,2)",
-                 [](const TensorList& x) { return conv2d(x[0], x[1], x[2], {2, 1}, {0, 2}, {1, 2}); },
+                 [](const TensorList& x) {
+                     return conv2d(x[0], x[1], x[2], {2, 1}, {0, 2}, {1, 2});
+                 },
                  {sample("(2,2,5,4)", {{2, 2, 5, 4}, {2, 2, 2, 3}, {2}})}});
     r.push_back({"conv2d dilation 2",
                  [](const TensorList& x) { return conv2d(x[0], x[1], Tensor(), 1, 1, 2); },
@@ -50,15 +52,12 @@ void register_conv(std::vector<OpEntry>& r) {
                  [](const TensorList& x) { return conv1d(x[0], x[1], x[2], 2, 2, 2, 2); },
                  {sample("(2,4,8)", {{2, 4, 8}, {4, 2, 3}, {4}})}});
     r.push_back({"conv_transpose2d",
-                 [](const TensorList& x) {
-                     return conv_transpose2d(x[0], x[1], x[2], 2, 1, 1);
-                 },
+                 [](const TensorList& x) { return conv_transpose2d(x[0], x[1], x[2], 2, 1, 1); },
                  {sample("stride 2 output_padding 1", {{2, 3, 3, 3}, {3, 2, 3, 3}, {2}})}});
-    r.push_back({"conv_transpose2d groups 2 dilation 2",
-                 [](const TensorList& x) {
-                     return conv_transpose2d(x[0], x[1], Tensor(), 1, 0, 0, 2, 2);
-                 },
-                 {sample("(1,4,3,3)", {{1, 4, 3, 3}, {4, 1, 2, 2}})}});
+    r.push_back(
+        {"conv_transpose2d groups 2 dilation 2",
+         [](const TensorList& x) { return conv_transpose2d(x[0], x[1], Tensor(), 1, 0, 0, 2, 2); },
+         {sample("(1,4,3,3)", {{1, 4, 3, 3}, {4, 1, 2, 2}})}});
     // Backward of backward: the input gradient of conv2d with respect to (input, weight)
     // and the seed, which runs conv_transpose2d and conv2d_weight_grad's own backward.
     r.push_back({"conv2d input gradient",
@@ -108,21 +107,22 @@ void register_pool(std::vector<OpEntry>& r) {
                      return avg_pool2d(x[0], {3, 2}, IntPair{2, 1}, {1, 1}, false, false);
                  },
                  {sample("(1,1,5,4)", {{1, 1, 5, 4}})}});
-    r.push_back({"avg_pool2d divisor_override",
-                 [](const TensorList& x) {
-                     return avg_pool2d(x[0], 2, std::nullopt, 0, false, true, 3);
-                 },
-                 {sample("(1,1,4,4)", {{1, 1, 4, 4}})}});
+    r.push_back(
+        {"avg_pool2d divisor_override",
+         [](const TensorList& x) { return avg_pool2d(x[0], 2, std::nullopt, 0, false, true, 3); },
+         {sample("(1,1,4,4)", {{1, 1, 4, 4}})}});
     r.push_back({"avg_pool2d input gradient",
                  [](const TensorList& x) {
                      auto f = [](const TensorList& y) { return avg_pool2d(y[0], 3, 2, 1); };
                      return first_derivative(f, x, 0);
                  },
                  {sample("(1,2,5,5) and seed", {{1, 2, 5, 5}, {1, 2, 3, 3}})}});
-    r.push_back({"adaptive_avg_pool2d",
-                 [](const TensorList& x) { return adaptive_avg_pool2d(x[0], {3, 2}); },
-                 {sample("5x7 to 3x2", {{2, 1, 5, 7}}), sample("3-D upsampling 2x2 to 3x2",
-                                                            {{2, 2, 2}})}});
+    r.push_back(
+        {"adaptive_avg_pool2d",
+         [](const TensorList& x) {
+             return adaptive_avg_pool2d(x[0], {3, 2});
+         },
+         {sample("5x7 to 3x2", {{2, 1, 5, 7}}), sample("3-D upsampling 2x2 to 3x2", {{2, 2, 2}})}});
     r.push_back({"adaptive_avg_pool2d input gradient",
                  [](const TensorList& x) {
                      auto f = [](const TensorList& y) { return adaptive_avg_pool2d(y[0], 3); };

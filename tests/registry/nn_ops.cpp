@@ -63,9 +63,59 @@ void register_norm(std::vector<OpEntry>& r) {
                  {sample("(N,C,L)", {{2, 3, 3}})}});
 }
 
+void register_embedding(std::vector<OpEntry>& r) {
+    // Index 1 repeats, so its row accumulates two gradients.
+    r.push_back({"embedding",
+                 [](const TensorList& x) {
+                     return embedding(tensor({1, 0, 4, 1, 3, 1}, {2, 3}, kInt64), x[0]);
+                 },
+                 {sample("(5,3) weight, (2,3) indices", {{5, 3}})}});
+    r.push_back({"embedding of a 0-d index",
+                 [](const TensorList& x) { return embedding(tensor({2}, {}, kInt64), x[0]); },
+                 {sample("(4,2) weight", {{4, 2}})}});
+    // Forward reads the padding row while its gradient is defined as zero (PyTorch), so the
+    // check multiplies that row by a constant 0: both differences then agree on zero.
+    r.push_back({"embedding with padding_idx",
+                 [](const TensorList& x) {
+                     const Tensor keep = tensor({1, 1, 0, 1}, {4, 1}, kFloat64);
+                     return embedding(tensor({2, 0, 2, 3, 1}, {5}, kInt64), mul(x[0], keep), 2);
+                 },
+                 {sample("(4,3) weight", {{4, 3}})}});
+}
+
+void register_attention(std::vector<OpEntry>& r) {
+    r.push_back({"scaled_dot_product_attention",
+                 [](const TensorList& x) { return scaled_dot_product_attention(x[0], x[1], x[2]); },
+                 {sample("(2,3,4) queries, 5 keys", {{2, 3, 4}, {2, 5, 4}, {2, 5, 2}}),
+                  sample("broadcast batch", {{2, 1, 3, 2}, {3, 2, 2}, {3, 2, 3}}),
+                  sample("2-D", {{3, 2}, {4, 2}, {4, 3}})}});
+    // The float mask requires grad too: its gradient is that of the scores.
+    r.push_back({"scaled_dot_product_attention with an additive mask",
+                 [](const TensorList& x) {
+                     return scaled_dot_product_attention(x[0], x[1], x[2], x[3], 0.0, false, 0.7);
+                 },
+                 {sample("(3,4) mask", {{2, 3, 2}, {2, 4, 2}, {2, 4, 3}, {3, 4}}),
+                  sample("(2,1,4) mask", {{2, 3, 2}, {2, 4, 2}, {2, 4, 3}, {2, 1, 4}})}});
+    r.push_back(
+        {"scaled_dot_product_attention with a 0/1 mask",
+         [](const TensorList& x) {
+             const Tensor keep = tensor({1, 0, 1, 1, 1, 1, 0, 1, 0, 0, 1, 1}, {3, 4}, kInt64);
+             return scaled_dot_product_attention(x[0], x[1], x[2], keep);
+         },
+         {sample("(2,3,2) queries", {{2, 3, 2}, {2, 4, 2}, {2, 4, 3}})}});
+    r.push_back({"scaled_dot_product_attention causal",
+                 [](const TensorList& x) {
+                     return scaled_dot_product_attention(x[0], x[1], x[2], Tensor(), 0.0, true);
+                 },
+                 {sample("L = S = 3", {{2, 3, 2}, {2, 3, 2}, {2, 3, 2}}),
+                  sample("L = 2, S = 4", {{2, 2}, {4, 2}, {4, 1}})}});
+}
+
 }  // namespace
 
 WENGERT_REGISTER_OPS(register_linear);
+WENGERT_REGISTER_OPS(register_attention);
+WENGERT_REGISTER_OPS(register_embedding);
 WENGERT_REGISTER_OPS(register_norm);
 
 }  // namespace wengert::testing

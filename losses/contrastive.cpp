@@ -1,0 +1,88 @@
+#include "contrastive.hpp"
+
+#include "loss_kernel.hpp"
+
+namespace wengert {
+
+namespace {
+
+void require_views(const char* op, const Tensor& z1, const Tensor& z2, std::size_t min_batch) {
+    detail::require_pair(op, z1, z2, "z1", "z2");
+    detail::require<ShapeError>(z1.dim() == 2 && z1.shape()[0] >= min_batch,
+                                "{}: views must have shape (N, D) with N >= {}; got {}", op,
+                                min_batch, shape_string(z1.shape()));
+}
+
+// [z1; z2], (2N, D), as z1 and z2 placed by constant (2N, N) selection matrices: the
+// product is differentiable in both views without a concatenation op.
+Tensor stack_views(const Tensor& z1, const Tensor& z2) {
+    const std::size_t n = z1.shape()[0];
+    Tensor upper = zeros({2 * n, n}, z1.dtype());
+    Tensor lower = zeros({2 * n, n}, z1.dtype());
+    detail::visit(upper, [&](auto& a) {
+        auto& b = detail::array_as<typename std::decay_t<decltype(a)>::value_type>(lower);
+        for (std::size_t r = 0; r < n; ++r) {
+            a(r, r) = 1;
+            b(n + r, r) = 1;
+        }
+    });
+    return add(matmul(upper, z1), matmul(lower, z2));
+}
+
+// Per-feature batch normalisation without affine parameters, as BatchNorm1d(affine=False)
+// computes it in training mode.
+Tensor batch_normalise(const Tensor& z) {
+    Tensor centred = sub(z, mean(z, {0}, true));               // (N, D)
+    Tensor variance = mean(mul(centred, centred), {0}, true);  // (1, D), biased
+    return div(centred, sqrt(add(variance, 1e-5)));
+}
+
+}  // namespace
+
+Tensor nt_xent_loss(const Tensor& z1, const Tensor& z2, double temperature, Reduction reduction) {
+    const char* op = "nt_xent_loss";
+    require_views(op, z1, z2, 1);
+    detail::require(temperature > 0, "nt_xent_loss: temperature must be positive; got {}",
+                    temperature);
+    const std::size_t n = z1.shape()[0];
+
+    Tensor z = stack_views(z1, z2);                                               // (2N, D)
+    Tensor norms = detail::clamp_min_of(sqrt(sum(mul(z, z), {1}, true)), 1e-12);  // (2N, 1)
+    Tensor unit = div(z, norms);
+    Tensor similarity = div(matmul(unit, transpose(unit, 0, 1)), temperature);  // (2N, 2N)
+
+    // Self-similarity is masked out by a large finite offset rather than -inf: exp of it is
+    // 0, and the one-hot pick below multiplies it by 0 without producing NaN.
+    Tensor eye = detail::eye_like(2 * n, z1);
+    Tensor logp = log_softmax(sub(similarity, mul(eye, 1e9)), 1);
+    Tensor positives = zeros({2 * n, 2 * n}, z1.dtype());
+    detail::visit(positives, [&](auto& a) {
+        for (std::size_t i = 0; i < 2 * n; ++i) {
+            a(i, (i + n) % (2 * n)) = 1;
+        }
+    });
+    Tensor losses = neg(sum(mul(positives, logp), {1}));  // (2N)
+    return detail::reduce_loss(op, losses, reduction);
+}
+
+Tensor barlow_twins_loss(const Tensor& z1, const Tensor& z2, double lambda) {
+    const char* op = "barlow_twins_loss";
+    require_views(op, z1, z2, 2);
+    const std::size_t n = z1.shape()[0];
+    const std::size_t d = z1.shape()[1];
+
+    Tensor c = div(matmul(transpose(batch_normalise(z1), 0, 1), batch_normalise(z2)),
+                   static_cast<double>(n));  // (D, D)
+    Tensor eye = detail::eye_like(d, z1);
+    Tensor diagonal = sum(mul(c, eye), {1});  // (D)
+    Tensor on = sum(pow(sub(1.0, diagonal), 2.0));
+    Tensor off = sum(mul(mul(c, c), sub(1.0, eye)));
+    return add(on, mul(off, lambda));
+}
+
+Tensor nt_xent_loss(const Tensor& z1, const Tensor& z2, double temperature,
+                    std::string_view reduction) {
+    return nt_xent_loss(z1, z2, temperature, detail::parse_reduction("nt_xent_loss", reduction));
+}
+
+}  // namespace wengert
