@@ -171,7 +171,7 @@ Tensor normalize(const Tensor& values, double mean, double std) {
     return out;
 }
 
-void normalize_(Tensor& values, double mean, double std) {
+void normalize_(const Tensor& values, double mean, double std) {
     detail::require_defined("normalize_", values, "values");
     detail::require(std > 0.0 && std::isfinite(std),
                     "normalize: std must be positive and finite; got {}", std);

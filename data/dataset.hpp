@@ -141,6 +141,6 @@ MeanStd mean_std(const Tensor& values);
 /// std <= 0. normalize(images, kFashionMnistMean, kFashionMnistStd) standardises Fashion-MNIST.
 Tensor normalize(const Tensor& values, double mean, double std);
 /// normalize in place (no copy, no history): for data loaded once and standardised once.
-void normalize_(Tensor& values, double mean, double std);
+void normalize_(const Tensor& values, double mean, double std);
 
 }  // namespace wengert

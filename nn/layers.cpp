@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <numbers>
 
 #include "../autograd/tensor_impl.hpp"
 #include "../ops/ops.hpp"
@@ -68,9 +67,7 @@ Tensor Sigmoid::forward(const Tensor& input) {
 }
 
 Tensor LeakyReLU::forward(const Tensor& input) {
-    // Composed from relu until ops/pointwise provides leaky_relu: x - (1 - slope) min(x, 0)
-    // written as relu(x) - slope relu(-x), exact in value and gradient (0 at x = 0).
-    return sub(relu(input), mul(relu(neg(input)), negative_slope_));
+    return leaky_relu(input, negative_slope_);
 }
 
 std::string LeakyReLU::extra_repr() const {
@@ -83,11 +80,7 @@ GELU::GELU(std::string approximate) : Module("GELU"), approximate_(std::move(app
 }
 
 Tensor GELU::forward(const Tensor& input) {
-    // Limitation: the exact erf form needs the gelu op of ops/pointwise, which is not on
-    // main yet; until then both settings use the tanh form (within 1e-3 of the exact one).
-    const double k = std::sqrt(2.0 / std::numbers::pi);
-    Tensor inner = mul(add(input, mul(pow(input, 3.0), 0.044715)), k);
-    return mul(mul(input, 0.5), add(tanh(inner), 1.0));
+    return gelu(input, approximate_);
 }
 
 std::string GELU::extra_repr() const {
@@ -340,6 +333,41 @@ Tensor Dropout::forward(const Tensor& input) {
 
 std::string Dropout::extra_repr() const {
     return fmt::format("p={}", p_);
+}
+
+Embedding::Embedding(std::size_t num_embeddings, std::size_t embedding_dim,
+                     std::optional<std::int64_t> padding_idx, Generator* generator)
+    : Module("Embedding"), padding_idx_(padding_idx) {
+    detail::require(num_embeddings > 0 && embedding_dim > 0,
+                    "Embedding: num_embeddings and embedding_dim must be positive; got {} and {}",
+                    num_embeddings, embedding_dim);
+    const auto n = static_cast<std::int64_t>(num_embeddings);
+    if (padding_idx_) {
+        detail::require<std::out_of_range>(*padding_idx_ >= -n && *padding_idx_ < n,
+                                           "Embedding: padding_idx {} is out of range for {} "
+                                           "embeddings",
+                                           *padding_idx_, n);
+        if (*padding_idx_ < 0) {
+            *padding_idx_ += n;
+        }
+    }
+    Tensor table = nn::init::normal_(zeros({num_embeddings, embedding_dim}), 0.0, 1.0, generator);
+    if (padding_idx_) {
+        const auto row = static_cast<std::size_t>(*padding_idx_);
+        detail::visit("Embedding", table, [&](auto& array) {
+            std::fill_n(array.data() + row * embedding_dim, embedding_dim, 0);
+        });
+    }
+    weight = register_parameter("weight", table);
+}
+
+Tensor Embedding::forward(const Tensor& indices) {
+    return embedding(indices, weight, padding_idx_);
+}
+
+std::string Embedding::extra_repr() const {
+    std::string out = fmt::format("{}, {}", weight.size(0), weight.size(1));
+    return padding_idx_ ? out + fmt::format(", padding_idx={}", *padding_idx_) : out;
 }
 
 }  // namespace wengert

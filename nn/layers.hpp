@@ -251,4 +251,21 @@ private:
     Generator* generator_;
 };
 
+/// A lookup table of num_embeddings rows of embedding_dim values, as torch.nn.Embedding:
+/// weight is standard normal, with the padding_idx row (if any) zeroed. Input: int64
+/// indices of any shape.
+class Embedding : public Module {
+public:
+    Embedding(std::size_t num_embeddings, std::size_t embedding_dim,
+              std::optional<std::int64_t> padding_idx = std::nullopt,
+              Generator* generator = nullptr);
+    Tensor forward(const Tensor& indices) override;
+    std::string extra_repr() const override;
+
+    Tensor weight;
+
+private:
+    std::optional<std::int64_t> padding_idx_;
+};
+
 }  // namespace wengert

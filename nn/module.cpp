@@ -156,7 +156,9 @@ void Module::load_state_dict(const StateDict& state) {
     const std::vector<Entry> own = entries(true);
     std::unordered_map<std::string_view, const Tensor*> given;
     for (const auto& [key, tensor] : state) {
-        given.emplace(key, &tensor);
+        detail::require(given.emplace(key, &tensor).second,
+                        "load_state_dict: {}: key \"{}\" appears twice in the state dict", name_,
+                        key);
     }
 
     // Keys first, so the message lists every mismatch at once.

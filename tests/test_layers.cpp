@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
-
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -94,9 +93,9 @@ TEST_SUITE("layers") {
 
     TEST_CASE("BatchNorm: PyTorch's parameters and buffers, running statistics, modes") {
         BatchNorm1d bn(2);
-        CHECK(names(bn.state_dict()) ==
-              std::vector<std::string>{"weight", "bias", "running_mean", "running_var",
-                                       "num_batches_tracked"});
+        CHECK(names(bn.state_dict()) == std::vector<std::string>{"weight", "bias", "running_mean",
+                                                                 "running_var",
+                                                                 "num_batches_tracked"});
         CHECK(bn.weight.to_vector() == std::vector<double>{1, 1});
         CHECK(bn.running_var.to_vector() == std::vector<double>{1, 1});
         CHECK(bn.num_batches_tracked.dtype() == kInt64);
@@ -127,7 +126,7 @@ TEST_SUITE("layers") {
         CHECK_THROWS_AS(bn2(zeros({2, 3})), ShapeError);
     }
 
-    TEST_CASE("LayerNorm and Dropout") {
+    TEST_CASE("LayerNorm, Dropout and Embedding") {
         LayerNorm ln({3});
         Tensor y = ln(tensor({1, 2, 3}, {1, 3}, kFloat32));
         CHECK(y.to_vector()[2] == doctest::Approx(1.0 / std::sqrt(2.0 / 3.0 + 1e-5)));
@@ -145,12 +144,19 @@ TEST_SUITE("layers") {
         CHECK(drop(ones_in).is_same(ones_in));
         CHECK_THROWS_AS(Dropout(1.5), std::invalid_argument);
 
+        Embedding emb(5, 3, -1, &g);
+        const auto table = emb.weight.to_vector();
+        CHECK(std::all_of(table.begin() + 12, table.end(), [](double v) { return v == 0.0; }));
+        Tensor out = emb(tensor({4, 0}, {2}, kInt64));
+        CHECK(shape_of(out) == Shape{2, 3});
+        CHECK(out.to_vector()[3] == table[0]);
+        CHECK(emb.to_string() == "Embedding(5, 3, padding_idx=4)");
     }
 
     TEST_CASE("a small CNN of these layers runs forward and backward to every parameter") {
         Generator g(4);
-        Sequential net(Conv2d(1, 4, 3, 1, 1, 1, 1, true, &g), BatchNorm2d(4), ReLU(),
-                       MaxPool2d(2), Dropout(0.25, &g), Flatten(), Linear(4 * 4 * 4, 3, true, &g));
+        Sequential net(Conv2d(1, 4, 3, 1, 1, 1, 1, true, &g), BatchNorm2d(4), ReLU(), MaxPool2d(2),
+                       Dropout(0.25, &g), Flatten(), Linear(4 * 4 * 4, 3, true, &g));
         CHECK(net.parameter_count() == 4 * 9 + 4 + 4 + 4 + 64 * 3 + 3);
         Tensor out = net(randn({2, 1, 8, 8}, kFloat32, &g));
         CHECK(shape_of(out) == Shape{2, 3});
