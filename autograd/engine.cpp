@@ -405,6 +405,9 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
     }
 
     TensorList results(n_inputs);
+    // Declared before the loop and after `lease`, so that it is destroyed first, while the
+    // sweep's order (raw pointers) is no longer read.
+    std::vector<std::shared_ptr<Node>> unlinked;
     for (std::size_t i = 0; i < n; ++i) {
         Node* node = order[i];
         Tensor grad = std::move(buffers[i]);
@@ -429,7 +432,7 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         if (!retain_graph) {
             node->release();  // frees saved values as soon as they are used
         }
-        const auto& next = node->next();
+        const auto next = node->next();
         if (input_grads.size() != next.size()) {
             internal_error(caller, fmt::format("backward of '{}' returned {} gradients for {} inputs",
                                                node->name(), input_grads.size(), next.size()));
@@ -439,6 +442,18 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
                 const std::size_t slot = sweep.slot(next[k].get());
                 if (accumulate_into_leaves || needed[slot]) {
                     deposit(slot, input_grads[k]);
+                }
+            }
+        }
+        if (!retain_graph) {
+            // Note [Unlinking a used graph]: a node that ran without retain_graph cannot run
+            // again, so its edges move into `unlinked`. The graph then dies one node at a
+            // time when the sweep ends, instead of by one destructor calling the next down a
+            // chain as long as the graph (which overflows the stack for deep chains under
+            // sanitizers). A later backward through it still reports the freed values.
+            for (const std::shared_ptr<Node>& edge : next) {
+                if (edge) {
+                    unlinked.push_back(std::move(const_cast<std::shared_ptr<Node>&>(edge)));
                 }
             }
         }

@@ -177,14 +177,14 @@ Tensor record(const char* name, AnyArray output, const TensorList& inputs, Fn&& 
     return record_values(name, std::move(output), inputs, std::forward<Fn>(backward), save_output);
 }
 
-/// record() with the values taken by reference: each move of an array costs three small
-/// vectors' worth of copying, which a 1-element op feels, so the values move only once,
-/// into their shared home.
+/// record() for values already in their shared home: kernels that build their output there
+/// (ops/kernel.hpp, Note [Elementwise kernels]) never move it. Moving an xtensor array
+/// copies three small vectors, which a 1-element op feels.
 template <class Fn>
-Tensor record_values(const char* name, AnyArray&& output, const TensorList& inputs,
+Tensor record_values(const char* name, std::shared_ptr<AnyArray> data, const TensorList& inputs,
                      Fn&& backward, bool save_output) {
     auto impl = std::make_shared<TensorImpl>();
-    impl->data = std::make_shared<AnyArray>(std::move(output));
+    impl->data = std::move(data);
     if (!should_record(inputs)) {
         return Tensor(std::move(impl));
     }
@@ -193,6 +193,13 @@ Tensor record_values(const char* name, AnyArray&& output, const TensorList& inpu
         name, inputs, std::forward<Fn>(backward), std::move(saved));
     impl->requires_grad = true;
     return Tensor(std::move(impl));
+}
+
+template <class Fn>
+Tensor record_values(const char* name, AnyArray&& output, const TensorList& inputs,
+                     Fn&& backward, bool save_output) {
+    return record_values(name, std::make_shared<AnyArray>(std::move(output)), inputs,
+                         std::forward<Fn>(backward), save_output);
 }
 
 }  // namespace wengert::detail

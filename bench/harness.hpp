@@ -3,11 +3,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <ctime>
 #include <functional>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace wengert_bench {
 
@@ -60,15 +60,30 @@ Timings compare(F&& ours, G&& reference, int repetitions) {
     return {median(a), median(b)};
 }
 
+/// CPU seconds the calling thread has used; unlike wall time, it leaves out the time the
+/// thread waits for a core, so it stays meaningful on a shared, oversubscribed machine.
+inline double thread_cpu_seconds() {
+    timespec now{};
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now);
+    return static_cast<double>(now.tv_sec) + 1e-9 * static_cast<double>(now.tv_nsec);
+}
+
+struct Measurement {
+    double wall;  // median wall-clock seconds
+    double cpu;   // median CPU seconds of the calling thread
+};
+
 /// Median seconds of f after one warm-up call.
 template <class F>
-double measure(F&& f, int repetitions) {
+Measurement measure(F&& f, int repetitions) {
     f();
-    std::vector<double> times;
+    std::vector<double> wall, cpu;
     for (int r = 0; r < repetitions; ++r) {
-        times.push_back(seconds(f));
+        const double cpu_start = thread_cpu_seconds();
+        wall.push_back(seconds(f));
+        cpu.push_back(thread_cpu_seconds() - cpu_start);
     }
-    return median(times);
+    return {median(wall), median(cpu)};
 }
 
 /// Prints one result line: name, unit, value and, when a reference was measured,

@@ -3,7 +3,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <string>
-
 #include <wengert/wengert.hpp>
 
 #include "harness.hpp"

@@ -1,11 +1,11 @@
 #include "csv.hpp"
 
+#include <fmt/format.h>
+
 #include <charconv>
 #include <cmath>
 #include <fstream>
 #include <sstream>
-
-#include <fmt/format.h>
 
 #include "../autograd/tensor_impl.hpp"
 
@@ -96,22 +96,24 @@ CsvTable parse_csv(std::string_view text, const CsvOptions& options, std::string
             }
         }
         if (cells.size() != width) {
-            throw DataError(fmt::format("parse_csv: {}: row {} has {} cells, expected {} like "
-                                        "the first row (ragged table)",
-                                        source, line_number, cells.size(), width));
+            throw DataError(
+                fmt::format("parse_csv: {}: row {} has {} cells, expected {} like "
+                            "the first row (ragged table)",
+                            source, line_number, cells.size(), width));
         }
         for (std::size_t c = 0; c < width; ++c) {
             double value = 0;
             if (cells[c].empty()) {
-                throw DataError(fmt::format("parse_csv: {}: row {}, column {} (\"{}\"): empty "
-                                            "cell; expected a number",
-                                            source, line_number, c + 1, table.columns[c]));
+                throw DataError(
+                    fmt::format("parse_csv: {}: row {}, column {} (\"{}\"): empty "
+                                "cell; expected a number",
+                                source, line_number, c + 1, table.columns[c]));
             }
             if (!parse_number(cells[c], value) || !std::isfinite(value)) {
-                throw DataError(fmt::format("parse_csv: {}: row {}, column {} (\"{}\"): \"{}\" "
-                                            "is not a finite number",
-                                            source, line_number, c + 1, table.columns[c],
-                                            cells[c]));
+                throw DataError(
+                    fmt::format("parse_csv: {}: row {}, column {} (\"{}\"): \"{}\" "
+                                "is not a finite number",
+                                source, line_number, c + 1, table.columns[c], cells[c]));
             }
             values.push_back(value);
         }

@@ -1,9 +1,9 @@
 #include "dataset.hpp"
 
+#include <fmt/format.h>
+
 #include <cmath>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "../autograd/tensor_impl.hpp"
 
@@ -34,8 +34,7 @@ Tensor gather_rows(const Tensor& source, std::span<const std::size_t> indices) {
                                                "TensorDataset::get_batch: index {} is out of "
                                                "range for {} samples",
                                                indices[i] + run - 1, rows);
-            std::memcpy(dst + i * row_size, in + indices[i] * row_size,
-                        run * row_size * sizeof(T));
+            std::memcpy(dst + i * row_size, in + indices[i] * row_size, run * row_size * sizeof(T));
             i += run;
         }
         return detail::make_tensor(std::move(out));
@@ -48,11 +47,11 @@ TensorDataset::TensorDataset(Tensor inputs, Tensor targets)
     : inputs_(std::move(inputs)), targets_(std::move(targets)), size_(0) {
     detail::require_defined("TensorDataset", inputs_, "inputs");
     detail::require_defined("TensorDataset", targets_, "targets");
-    detail::require<ShapeError>(inputs_.dim() >= 1 && targets_.dim() >= 1 &&
-                                    inputs_.size(0) == targets_.size(0),
-                                "TensorDataset: inputs and targets need the same first axis "
-                                "(one row per sample); inputs are {}, targets are {}",
-                                shape_string(inputs_.shape()), shape_string(targets_.shape()));
+    detail::require<ShapeError>(
+        inputs_.dim() >= 1 && targets_.dim() >= 1 && inputs_.size(0) == targets_.size(0),
+        "TensorDataset: inputs and targets need the same first axis "
+        "(one row per sample); inputs are {}, targets are {}",
+        shape_string(inputs_.shape()), shape_string(targets_.shape()));
     size_ = inputs_.size(0);
 }
 
@@ -86,8 +85,9 @@ std::size_t DataLoader::size() const {
 }
 
 void DataLoader::set_batch_size(std::size_t batch_size) {
-    detail::require(batch_size > 0, "DataLoader::set_batch_size: batch_size must be positive; "
-                                    "got 0");
+    detail::require(batch_size > 0,
+                    "DataLoader::set_batch_size: batch_size must be positive; "
+                    "got 0");
     pending_batch_size_ = batch_size;
 }
 
@@ -171,7 +171,7 @@ Tensor normalize(const Tensor& values, double mean, double std) {
     return out;
 }
 
-void normalize_(Tensor& values, double mean, double std) {
+void normalize_(const Tensor& values, double mean, double std) {
     detail::require_defined("normalize_", values, "values");
     detail::require(std > 0.0 && std::isfinite(std),
                     "normalize: std must be positive and finite; got {}", std);

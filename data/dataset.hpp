@@ -89,9 +89,7 @@ public:
     /// Continues at epoch `epoch` (its shuffled order is the one a fresh run would draw).
     void set_epoch(std::size_t epoch) { epoch_ = epoch; }
     /// Called on every batch before it is returned (augmentation, normalisation).
-    void set_transform(std::function<void(Batch&)> transform) {
-        transform_ = std::move(transform);
-    }
+    void set_transform(std::function<void(Batch&)> transform) { transform_ = std::move(transform); }
     const Dataset& dataset() const { return *dataset_; }
 
     class Iterator {
@@ -143,6 +141,6 @@ MeanStd mean_std(const Tensor& values);
 /// std <= 0. normalize(images, kFashionMnistMean, kFashionMnistStd) standardises Fashion-MNIST.
 Tensor normalize(const Tensor& values, double mean, double std);
 /// normalize in place (no copy, no history): for data loaded once and standardised once.
-void normalize_(Tensor& values, double mean, double std);
+void normalize_(const Tensor& values, double mean, double std);
 
 }  // namespace wengert

@@ -30,12 +30,16 @@ std::string dims_string(const Shape& dims) {
 
 std::size_t element_size(IdxType type) {
     switch (type) {
-    case IdxType::uint8:
-    case IdxType::int8: return 1;
-    case IdxType::int16: return 2;
-    case IdxType::int32:
-    case IdxType::float32: return 4;
-    case IdxType::float64: return 8;
+        case IdxType::uint8:
+        case IdxType::int8:
+            return 1;
+        case IdxType::int16:
+            return 2;
+        case IdxType::int32:
+        case IdxType::float32:
+            return 4;
+        case IdxType::float64:
+            return 8;
     }
     return 0;
 }
@@ -102,10 +106,10 @@ public:
             if (rc == Z_STREAM_END) {
                 next_member();
             } else if (rc != Z_OK && !(rc == Z_BUF_ERROR && stream_.avail_in == 0)) {
-                throw DataError(fmt::format("read_idx: {}: corrupt gzip stream ({}) near "
-                                            "compressed byte {}",
-                                            path_, stream_.msg ? stream_.msg : zError(rc),
-                                            consumed()));
+                throw DataError(
+                    fmt::format("read_idx: {}: corrupt gzip stream ({}) near "
+                                "compressed byte {}",
+                                path_, stream_.msg ? stream_.msg : zError(rc), consumed()));
             }
         }
         return n - stream_.avail_out;
@@ -142,9 +146,10 @@ private:
             inflateReset(&stream_);
             return;
         }
-        throw DataError(fmt::format("read_idx: {}: {} bytes of trailing garbage after the end "
-                                    "of the gzip stream",
-                                    path_, compressed_size_ - consumed()));
+        throw DataError(
+            fmt::format("read_idx: {}: {} bytes of trailing garbage after the end "
+                        "of the gzip stream",
+                        path_, compressed_size_ - consumed()));
     }
 
     // The rare case of a member boundary at the last byte of the buffer.
@@ -169,8 +174,8 @@ private:
 };
 
 std::uint32_t big_endian_u32(const std::uint8_t* p) {
-    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) |
-           (std::uint32_t{p[2]} << 8) | std::uint32_t{p[3]};
+    return (std::uint32_t{p[0]} << 24) | (std::uint32_t{p[1]} << 16) | (std::uint32_t{p[2]} << 8) |
+           std::uint32_t{p[3]};
 }
 
 std::uint64_t big_endian_u64(const std::uint8_t* p) {
@@ -180,13 +185,18 @@ std::uint64_t big_endian_u64(const std::uint8_t* p) {
 // The value of element i of a big-endian buffer of `type`.
 double decode(IdxType type, const std::uint8_t* p) {
     switch (type) {
-    case IdxType::uint8: return p[0];
-    case IdxType::int8: return static_cast<std::int8_t>(p[0]);
-    case IdxType::int16:
-        return static_cast<std::int16_t>(static_cast<std::uint16_t>((p[0] << 8) | p[1]));
-    case IdxType::int32: return static_cast<std::int32_t>(big_endian_u32(p));
-    case IdxType::float32: return std::bit_cast<float>(big_endian_u32(p));
-    case IdxType::float64: return std::bit_cast<double>(big_endian_u64(p));
+        case IdxType::uint8:
+            return p[0];
+        case IdxType::int8:
+            return static_cast<std::int8_t>(p[0]);
+        case IdxType::int16:
+            return static_cast<std::int16_t>(static_cast<std::uint16_t>((p[0] << 8) | p[1]));
+        case IdxType::int32:
+            return static_cast<std::int32_t>(big_endian_u32(p));
+        case IdxType::float32:
+            return std::bit_cast<float>(big_endian_u32(p));
+        case IdxType::float64:
+            return std::bit_cast<double>(big_endian_u64(p));
     }
     return 0.0;
 }
@@ -213,9 +223,9 @@ void convert(IdxType type, const std::uint8_t* in, std::size_t count, T* out, bo
 Dtype output_dtype(const std::string& path, IdxType type, const IdxReadOptions& options) {
     const bool is_float = type == IdxType::float32 || type == IdxType::float64;
     if (options.scale && type != IdxType::uint8) {
-        throw std::invalid_argument(fmt::format(
-            "read_idx: {}: scale divides uint8 values by 255, but the file holds {}", path,
-            idx_type_name(type)));
+        throw std::invalid_argument(
+            fmt::format("read_idx: {}: scale divides uint8 values by 255, but the file holds {}",
+                        path, idx_type_name(type)));
     }
     if (options.dtype) {
         detail::require<DtypeError>(!(is_float && *options.dtype == kInt64),
@@ -245,26 +255,30 @@ Header read_header(ByteSource& source, const std::string& path) {
     std::uint8_t magic[4] = {};
     const std::size_t got = source.read(magic, 4);
     if (got < 4) {
-        throw DataError(fmt::format("read_idx: {}: truncated: expected a 4-byte IDX header, {} "
-                                    "holds {} bytes",
-                                    path, source.what(), got));
+        throw DataError(
+            fmt::format("read_idx: {}: truncated: expected a 4-byte IDX header, {} "
+                        "holds {} bytes",
+                        path, source.what(), got));
     }
     if (magic[0] != 0 || magic[1] != 0) {
-        throw DataError(fmt::format("read_idx: {}: bad magic: expected two zero bytes, a type "
-                                    "code and a dimension count; found {:02x} {:02x} {:02x} "
-                                    "{:02x} (not an IDX file?)",
-                                    path, magic[0], magic[1], magic[2], magic[3]));
+        throw DataError(
+            fmt::format("read_idx: {}: bad magic: expected two zero bytes, a type "
+                        "code and a dimension count; found {:02x} {:02x} {:02x} "
+                        "{:02x} (not an IDX file?)",
+                        path, magic[0], magic[1], magic[2], magic[3]));
     }
     if (!is_known_type(magic[2])) {
-        throw DataError(fmt::format("read_idx: {}: bad magic: unknown element type code 0x{:02x}; "
-                                    "expected 0x08 (uint8), 0x09 (int8), 0x0b (int16), 0x0c "
-                                    "(int32), 0x0d (float32) or 0x0e (float64)",
-                                    path, magic[2]));
+        throw DataError(
+            fmt::format("read_idx: {}: bad magic: unknown element type code 0x{:02x}; "
+                        "expected 0x08 (uint8), 0x09 (int8), 0x0b (int16), 0x0c "
+                        "(int32), 0x0d (float32) or 0x0e (float64)",
+                        path, magic[2]));
     }
     if (magic[3] < 1 || magic[3] > 4) {
-        throw DataError(fmt::format("read_idx: {}: bad magic: expected 1 to 4 dimensions, the "
-                                    "header declares {}",
-                                    path, magic[3]));
+        throw DataError(
+            fmt::format("read_idx: {}: bad magic: expected 1 to 4 dimensions, the "
+                        "header declares {}",
+                        path, magic[3]));
     }
 
     Header header{static_cast<IdxType>(magic[2]), {}, 1, 0, 4 + 4 * std::size_t{magic[3]}};
@@ -272,47 +286,52 @@ Header read_header(ByteSource& source, const std::string& path) {
     const std::size_t want = 4 * std::size_t{magic[3]};
     const std::size_t have = source.read(raw, want);
     if (have < want) {
-        throw DataError(fmt::format("read_idx: {}: truncated: the header declares {} dimensions "
-                                    "({} bytes of sizes), {} holds only {} of them",
-                                    path, magic[3], want, source.what(), have));
+        throw DataError(
+            fmt::format("read_idx: {}: truncated: the header declares {} dimensions "
+                        "({} bytes of sizes), {} holds only {} of them",
+                        path, magic[3], want, source.what(), have));
     }
     for (std::size_t i = 0; i < magic[3]; ++i) {
         const std::uint32_t extent = big_endian_u32(raw + 4 * i);
         if (extent == 0 || extent > 0x7fffffffu) {
-            throw DataError(fmt::format("read_idx: {}: dimension {} is {}; expected a size from 1 "
-                                        "to 2^31 - 1",
-                                        path, i, extent));
+            throw DataError(
+                fmt::format("read_idx: {}: dimension {} is {}; expected a size from 1 "
+                            "to 2^31 - 1",
+                            path, i, extent));
         }
         header.dims.push_back(extent);
     }
     for (std::size_t extent : header.dims) {
         if (__builtin_mul_overflow(header.count, std::uint64_t{extent}, &header.count)) {
-            throw DataError(fmt::format("read_idx: {}: the dimensions {} overflow a 64-bit "
-                                        "element count",
-                                        path, dims_string(header.dims)));
+            throw DataError(
+                fmt::format("read_idx: {}: the dimensions {} overflow a 64-bit "
+                            "element count",
+                            path, dims_string(header.dims)));
         }
     }
     const std::uint64_t width = element_size(header.type);
     if (__builtin_mul_overflow(header.count, width, &header.bytes) ||
         header.bytes > std::numeric_limits<std::size_t>::max() / 8) {
-        throw DataError(fmt::format("read_idx: {}: the dimensions {} of {} declare more data "
-                                    "than memory can hold",
-                                    path, dims_string(header.dims), idx_type_name(header.type)));
+        throw DataError(
+            fmt::format("read_idx: {}: the dimensions {} of {} declare more data "
+                        "than memory can hold",
+                        path, dims_string(header.dims), idx_type_name(header.type)));
     }
     return header;
 }
 
 [[noreturn]] void throw_truncated(const std::string& path, const Header& header,
                                   const ByteSource& source, std::uint64_t found) {
-    throw DataError(fmt::format("read_idx: {}: truncated: the dimensions {} declare {} bytes of "
-                                "{} data, {} holds {}",
-                                path, dims_string(header.dims), header.bytes,
-                                idx_type_name(header.type), source.what(), found));
+    throw DataError(
+        fmt::format("read_idx: {}: truncated: the dimensions {} declare {} bytes of "
+                    "{} data, {} holds {}",
+                    path, dims_string(header.dims), header.bytes, idx_type_name(header.type),
+                    source.what(), found));
 }
 
 // Reads the values chunk by chunk into a new tensor of the output dtype.
-Tensor read_values(ByteSource& source, const std::string& path, const Header& header,
-                   Dtype dtype, bool scale) {
+Tensor read_values(ByteSource& source, const std::string& path, const Header& header, Dtype dtype,
+                   bool scale) {
     auto fill = [&](auto tag) {
         using T = decltype(tag);
         detail::Array<T> array(header.dims);
@@ -321,8 +340,8 @@ Tensor read_values(ByteSource& source, const std::string& path, const Header& he
         std::vector<std::uint8_t> chunk(per_chunk * width);
         std::uint64_t done = 0;
         while (done < header.count) {
-            const std::size_t n = static_cast<std::size_t>(
-                std::min<std::uint64_t>(per_chunk, header.count - done));
+            const std::size_t n =
+                static_cast<std::size_t>(std::min<std::uint64_t>(per_chunk, header.count - done));
             const std::size_t got = source.read(chunk.data(), n * width);
             if (got < n * width) {
                 throw_truncated(path, header, source, done * width + got);
@@ -333,9 +352,12 @@ Tensor read_values(ByteSource& source, const std::string& path, const Header& he
         return detail::make_tensor(std::move(array));
     };
     switch (dtype) {
-    case Dtype::float32: return fill(float{});
-    case Dtype::float64: return fill(double{});
-    case Dtype::int64: return fill(std::int64_t{});
+        case Dtype::float32:
+            return fill(float{});
+        case Dtype::float64:
+            return fill(double{});
+        case Dtype::int64:
+            return fill(std::int64_t{});
     }
     detail::internal_error("read_idx", "unknown dtype");
 }
@@ -348,10 +370,11 @@ void check_end(ByteSource& source, const std::string& path, const Header& header
         extra += got;
     }
     if (extra > 0) {
-        throw DataError(fmt::format("read_idx: {}: {} bytes of trailing garbage: the dimensions "
-                                    "{} declare {} data bytes, {} holds {}",
-                                    path, extra, dims_string(header.dims), header.bytes,
-                                    source.what(), header.bytes + extra));
+        throw DataError(
+            fmt::format("read_idx: {}: {} bytes of trailing garbage: the dimensions "
+                        "{} declare {} data bytes, {} holds {}",
+                        path, extra, dims_string(header.dims), header.bytes, source.what(),
+                        header.bytes + extra));
     }
 }
 
@@ -359,12 +382,18 @@ void check_end(ByteSource& source, const std::string& path, const Header& header
 
 const char* idx_type_name(IdxType type) {
     switch (type) {
-    case IdxType::uint8: return "uint8";
-    case IdxType::int8: return "int8";
-    case IdxType::int16: return "int16";
-    case IdxType::int32: return "int32";
-    case IdxType::float32: return "float32";
-    case IdxType::float64: return "float64";
+        case IdxType::uint8:
+            return "uint8";
+        case IdxType::int8:
+            return "int8";
+        case IdxType::int16:
+            return "int16";
+        case IdxType::int32:
+            return "int32";
+        case IdxType::float32:
+            return "float32";
+        case IdxType::float64:
+            return "float64";
     }
     return "unknown";
 }
@@ -378,8 +407,8 @@ IdxData read_idx(const std::filesystem::path& file, const IdxReadOptions& option
     std::error_code error;
     const std::uint64_t file_size = std::filesystem::file_size(file, error);
     if (error) {
-        throw DataError(fmt::format("read_idx: cannot read the size of {}: {}", path,
-                                    error.message()));
+        throw DataError(
+            fmt::format("read_idx: cannot read the size of {}: {}", path, error.message()));
     }
 
     // Sniff the gzip magic (1f 8b) rather than trusting the file name.
@@ -401,11 +430,12 @@ IdxData read_idx(const std::filesystem::path& file, const IdxReadOptions& option
     // Refuse a header that declares more than the file can hold before allocating for it.
     if (header.bytes > source->max_remaining()) {
         if (gzip) {
-            throw DataError(fmt::format("read_idx: {}: corrupt or truncated: the dimensions {} "
-                                        "declare {} bytes of {} data, more than a gzip file of "
-                                        "{} bytes can hold",
-                                        path, dims_string(header.dims), header.bytes,
-                                        idx_type_name(header.type), file_size));
+            throw DataError(
+                fmt::format("read_idx: {}: corrupt or truncated: the dimensions {} "
+                            "declare {} bytes of {} data, more than a gzip file of "
+                            "{} bytes can hold",
+                            path, dims_string(header.dims), header.bytes,
+                            idx_type_name(header.type), file_size));
         }
         throw_truncated(path, header, *source, source->max_remaining());
     }
@@ -428,37 +458,46 @@ void encode(IdxType type, double value, std::uint8_t* out) {
         out[3] = static_cast<std::uint8_t>(bits);
     };
     switch (type) {
-    case IdxType::uint8: out[0] = static_cast<std::uint8_t>(value); return;
-    case IdxType::int8:
-        out[0] = static_cast<std::uint8_t>(static_cast<std::int8_t>(value));
-        return;
-    case IdxType::int16: {
-        const auto bits = static_cast<std::uint16_t>(static_cast<std::int16_t>(value));
-        out[0] = static_cast<std::uint8_t>(bits >> 8);
-        out[1] = static_cast<std::uint8_t>(bits);
-        return;
-    }
-    case IdxType::int32:
-        put32(static_cast<std::uint32_t>(static_cast<std::int32_t>(value)));
-        return;
-    case IdxType::float32: put32(std::bit_cast<std::uint32_t>(static_cast<float>(value))); return;
-    case IdxType::float64: {
-        const auto bits = std::bit_cast<std::uint64_t>(value);
-        for (int b = 0; b < 8; ++b) {
-            out[b] = static_cast<std::uint8_t>(bits >> (56 - 8 * b));
+        case IdxType::uint8:
+            out[0] = static_cast<std::uint8_t>(value);
+            return;
+        case IdxType::int8:
+            out[0] = static_cast<std::uint8_t>(static_cast<std::int8_t>(value));
+            return;
+        case IdxType::int16: {
+            const auto bits = static_cast<std::uint16_t>(static_cast<std::int16_t>(value));
+            out[0] = static_cast<std::uint8_t>(bits >> 8);
+            out[1] = static_cast<std::uint8_t>(bits);
+            return;
         }
-        return;
-    }
+        case IdxType::int32:
+            put32(static_cast<std::uint32_t>(static_cast<std::int32_t>(value)));
+            return;
+        case IdxType::float32:
+            put32(std::bit_cast<std::uint32_t>(static_cast<float>(value)));
+            return;
+        case IdxType::float64: {
+            const auto bits = std::bit_cast<std::uint64_t>(value);
+            for (int b = 0; b < 8; ++b) {
+                out[b] = static_cast<std::uint8_t>(bits >> (56 - 8 * b));
+            }
+            return;
+        }
     }
 }
 
 std::pair<double, double> integer_range(IdxType type) {
     switch (type) {
-    case IdxType::uint8: return {0, 255};
-    case IdxType::int8: return {-128, 127};
-    case IdxType::int16: return {-32768, 32767};
-    case IdxType::int32: return {-2147483648.0, 2147483647.0};
-    default: return {0, 0};
+        case IdxType::uint8:
+            return {0, 255};
+        case IdxType::int8:
+            return {-128, 127};
+        case IdxType::int16:
+            return {-32768, 32767};
+        case IdxType::int32:
+            return {-2147483648.0, 2147483647.0};
+        default:
+            return {0, 0};
     }
 }
 
@@ -506,8 +545,8 @@ void write_idx(const std::filesystem::path& file, const Tensor& values, IdxType 
     if (compress) {
         gzFile gz = gzopen(path.c_str(), "wb");
         if (gz == nullptr) {
-            throw DataError(fmt::format("write_idx: cannot create {}: {}", path,
-                                        std::strerror(errno)));
+            throw DataError(
+                fmt::format("write_idx: cannot create {}: {}", path, std::strerror(errno)));
         }
         std::size_t done = 0;
         while (done < bytes.size()) {
@@ -528,8 +567,8 @@ void write_idx(const std::filesystem::path& file, const Tensor& values, IdxType 
              static_cast<std::streamsize>(bytes.size()));
     os.close();
     if (!os) {
-        throw DataError(fmt::format("write_idx: writing {} failed: {}", path,
-                                    std::strerror(errno)));
+        throw DataError(
+            fmt::format("write_idx: writing {} failed: {}", path, std::strerror(errno)));
     }
 }
 

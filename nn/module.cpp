@@ -1,10 +1,10 @@
 #include "module.hpp"
 
+#include <fmt/format.h>
+
 #include <cstring>
 #include <unordered_map>
 #include <unordered_set>
-
-#include <fmt/format.h>
 
 #include "../autograd/grad_mode.hpp"
 #include "../autograd/tensor_impl.hpp"
@@ -14,15 +14,15 @@ namespace wengert {
 Module::Module(std::string name) : name_(std::move(name)) {}
 
 Tensor Module::forward(const Tensor& /*input*/) {
-    throw std::logic_error(fmt::format("{}: forward(const Tensor&) is not implemented; this "
-                                       "module is not a single-input module",
-                                       name_));
+    throw std::logic_error(
+        fmt::format("{}: forward(const Tensor&) is not implemented; this "
+                    "module is not a single-input module",
+                    name_));
 }
 
 void Module::check_new_name(const char* what, const std::string& name) const {
     detail::require(!name.empty() && name.find('.') == std::string::npos,
-                    "{}: {}: the name \"{}\" must be non-empty and hold no '.'", what, name_,
-                    name);
+                    "{}: {}: the name \"{}\" must be non-empty and hold no '.'", what, name_, name);
     bool taken = false;
     for (const auto& entry : tensors_) {
         taken = taken || entry.name == name;
@@ -49,8 +49,8 @@ Tensor Module::register_parameter(std::string name, Tensor tensor, bool requires
 
 Tensor Module::register_buffer(std::string name, Tensor tensor) {
     check_new_name("register_buffer", name);
-    detail::require(tensor.defined(), "register_buffer: {}: the tensor \"{}\" is undefined",
-                    name_, name);
+    detail::require(tensor.defined(), "register_buffer: {}: the tensor \"{}\" is undefined", name_,
+                    name);
     tensors_.push_back({std::move(name), tensor, Kind::buffer});
     return tensor;
 }
@@ -156,7 +156,9 @@ void Module::load_state_dict(const StateDict& state) {
     const std::vector<Entry> own = entries(true);
     std::unordered_map<std::string_view, const Tensor*> given;
     for (const auto& [key, tensor] : state) {
-        given.emplace(key, &tensor);
+        detail::require(given.emplace(key, &tensor).second,
+                        "load_state_dict: {}: key \"{}\" appears twice in the state dict", name_,
+                        key);
     }
 
     // Keys first, so the message lists every mismatch at once.
@@ -181,16 +183,16 @@ void Module::load_state_dict(const StateDict& state) {
     // Then every value, before anything is copied.
     for (const auto& entry : own) {
         const Tensor& source = *given.at(entry.name);
-        detail::require(source.defined(), "load_state_dict: {}: key \"{}\" holds an undefined "
-                                          "tensor",
+        detail::require(source.defined(),
+                        "load_state_dict: {}: key \"{}\" holds an undefined "
+                        "tensor",
                         name_, entry.name);
-        detail::require<ShapeError>(std::equal(source.shape().begin(), source.shape().end(),
-                                               entry.tensor.shape().begin(),
-                                               entry.tensor.shape().end()),
-                                    "load_state_dict: {}: key \"{}\" has shape {} in the state "
-                                    "dict and {} in the module",
-                                    name_, entry.name, shape_string(source.shape()),
-                                    shape_string(entry.tensor.shape()));
+        detail::require<ShapeError>(
+            std::equal(source.shape().begin(), source.shape().end(), entry.tensor.shape().begin(),
+                       entry.tensor.shape().end()),
+            "load_state_dict: {}: key \"{}\" has shape {} in the state "
+            "dict and {} in the module",
+            name_, entry.name, shape_string(source.shape()), shape_string(entry.tensor.shape()));
         detail::require<DtypeError>(source.dtype() == entry.tensor.dtype(),
                                     "load_state_dict: {}: key \"{}\" is {} in the state dict "
                                     "and {} in the module",
@@ -253,9 +255,8 @@ std::string Module::to_string() const {
 }
 
 std::shared_ptr<Module> Sequential::operator[](std::size_t index) const {
-    detail::require<std::out_of_range>(index < size(),
-                                       "Sequential: index {} is out of range for {} modules",
-                                       index, size());
+    detail::require<std::out_of_range>(
+        index < size(), "Sequential: index {} is out of range for {} modules", index, size());
     return named_children()[index].second;
 }
 

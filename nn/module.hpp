@@ -62,8 +62,8 @@ public:
     Tensor register_buffer(std::string name, Tensor tensor);
     /// Registers a submodule and returns it with its own type; std::invalid_argument for null.
     template <class M>
-        requires std::derived_from<M, Module>
-    std::shared_ptr<M> register_module(std::string name, std::shared_ptr<M> module) {
+    requires std::derived_from<M, Module> std::shared_ptr<M> register_module(
+        std::string name, std::shared_ptr<M> module) {
         add_child(std::move(name), module);
         return module;
     }
@@ -143,21 +143,20 @@ public:
     /// Sequential(std::make_shared<Linear>(2, 3), ReLU(), ...): shared pointers are kept,
     /// module values are moved into new shared pointers.
     template <class... Ms>
-        requires(sizeof...(Ms) > 1 ||
-                 (!std::is_same_v<std::remove_cvref_t<Ms>, Sequential> && ...))
-    explicit Sequential(Ms&&... modules) : Module("Sequential") {
+    requires(sizeof...(Ms) > 1 || (!std::is_same_v<std::remove_cvref_t<Ms>, Sequential> &&
+                                   ...)) explicit Sequential(Ms&&... modules)
+        : Module("Sequential") {
         (push_back(std::forward<Ms>(modules)), ...);
     }
 
     template <class M>
-        requires std::derived_from<M, Module>
+    requires std::derived_from<M, Module>
     void push_back(std::shared_ptr<M> module) {
         register_module(std::to_string(size()), std::move(module));
     }
     template <class M>
-        requires std::derived_from<std::remove_cvref_t<M>, Module> &&
-                 (!std::is_lvalue_reference_v<M>)
-    void push_back(M&& module) {
+    requires std::derived_from<std::remove_cvref_t<M>, Module> &&
+        (!std::is_lvalue_reference_v<M>)void push_back(M&& module) {
         push_back(std::make_shared<std::remove_cvref_t<M>>(std::forward<M>(module)));
     }
 

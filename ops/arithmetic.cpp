@@ -20,28 +20,28 @@ using detail::BackwardCall;
 // for xtensor expressions and xsimd batches: operands of one shape take the batch loop of
 // Note [Elementwise kernels] (kernel.hpp), broadcasting ones take xtensor.
 template <class F>
-AnyArray broadcast_binary(const char* name, const Tensor& a, const Tensor& b, F&& f) {
+detail::SharedArray broadcast_binary(const char* name, const Tensor& a, const Tensor& b, F&& f) {
     detail::require_defined(name, a, "lhs");
     detail::require_defined(name, b, "rhs");
     const bool same_shape = std::ranges::equal(a.shape(), b.shape());
     if (!same_shape) {
         detail::broadcast_shapes(name, a.shape(), b.shape());
     }
-    return detail::visit2(name, a, b, [&](const auto& x, const auto& y) -> AnyArray {
+    return detail::visit2(name, a, b, [&](const auto& x, const auto& y) -> detail::SharedArray {
         using T = typename std::decay_t<decltype(x)>::value_type;
         if (same_shape) {
-            return detail::zip_elements(x, y, f);
+            return detail::zip_shared(x, y, f);
         }
-        return Array<T>(f(x, y));
+        return std::make_shared<AnyArray>(std::in_place_type<Array<T>>, f(x, y));
     });
 }
 
 // f (on xsimd batches) over every element of `a`.
 template <class F>
-AnyArray elementwise(const char* name, const Tensor& a, F&& f) {
+detail::SharedArray elementwise(const char* name, const Tensor& a, F&& f) {
     detail::require_defined(name, a);
-    return detail::visit(name, a, [&](const auto& x) -> AnyArray {
-        return detail::map_elements(x, f);
+    return detail::visit(name, a, [&](const auto& x) -> detail::SharedArray {
+        return detail::map_shared(x, f);
     });
 }
 
@@ -69,7 +69,7 @@ std::optional<Shape> reduce_target(const Tensor& operand, const Tensor& a, const
 }  // namespace
 
 Tensor add(const Tensor& a, const Tensor& b) {
-    AnyArray out = broadcast_binary("add", a, b, [](const auto& x, const auto& y) { return x + y; });
+    auto out = broadcast_binary("add", a, b, [](const auto& x, const auto& y) { return x + y; });
     return detail::record_op(Op::add, std::move(out), {a, b},
                              [sa = reduce_target(a, a, b), sb = reduce_target(b, a, b)](
                                  const BackwardCall& call) -> TensorList {
@@ -79,7 +79,7 @@ Tensor add(const Tensor& a, const Tensor& b) {
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
-    AnyArray out = broadcast_binary("sub", a, b, [](const auto& x, const auto& y) { return x - y; });
+    auto out = broadcast_binary("sub", a, b, [](const auto& x, const auto& y) { return x - y; });
     return detail::record_op(Op::sub, std::move(out), {a, b},
                              [sa = reduce_target(a, a, b), sb = reduce_target(b, a, b)](
                                  const BackwardCall& call) -> TensorList {
@@ -92,7 +92,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 }
 
 Tensor mul(const Tensor& a, const Tensor& b) {
-    AnyArray out = broadcast_binary("mul", a, b, [](const auto& x, const auto& y) { return x * y; });
+    auto out = broadcast_binary("mul", a, b, [](const auto& x, const auto& y) { return x * y; });
     return detail::record_op(Op::mul, std::move(out), {a, b}, [a, b](const BackwardCall& call) {
         TensorList grads(2);
         if (call.needs_grad[0]) {
@@ -106,7 +106,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
 }
 
 Tensor div(const Tensor& a, const Tensor& b) {
-    AnyArray out = broadcast_binary("div", a, b, [](const auto& x, const auto& y) { return x / y; });
+    auto out = broadcast_binary("div", a, b, [](const auto& x, const auto& y) { return x / y; });
     return detail::record_op(Op::div, std::move(out), {a, b}, [a, b](const BackwardCall& call) {
         TensorList grads(2);
         if (call.needs_grad[0]) {
@@ -122,14 +122,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
 }
 
 Tensor neg(const Tensor& a) {
-    AnyArray out = elementwise("neg", a, [](const auto& x) { return -x; });
+    auto out = elementwise("neg", a, [](const auto& x) { return -x; });
     return detail::record_op(Op::neg, std::move(out), {a}, [](const BackwardCall& call) -> TensorList {
         return {neg(call.grad_output)};
     });
 }
 
 Tensor add(const Tensor& a, double b) {
-    AnyArray out = elementwise("add", a, [b](const auto& x) {
+    auto out = elementwise("add", a, [b](const auto& x) {
         return x + static_cast<element_of<decltype(x)>>(b);
     });
     return detail::record_op(Op::add_scalar, std::move(out), {a},
@@ -137,7 +137,7 @@ Tensor add(const Tensor& a, double b) {
 }
 
 Tensor mul(const Tensor& a, double b) {
-    AnyArray out = elementwise("mul", a, [b](const auto& x) {
+    auto out = elementwise("mul", a, [b](const auto& x) {
         return x * static_cast<element_of<decltype(x)>>(b);
     });
     return detail::record_op(Op::mul_scalar, std::move(out), {a},

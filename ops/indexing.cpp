@@ -241,7 +241,7 @@ Tensor slice(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64_
     };
     const std::int64_t first = resolve(start);
     const std::int64_t last = std::max(first, resolve(stop));
-    const auto count = static_cast<std::size_t>((last - first + step - 1) / step);
+    const auto count = static_cast<std::size_t>(last == first ? 0 : (last - first - 1) / step + 1);
 
     Shape shape = detail::to_shape(x.shape());
     shape[a] = count;
@@ -271,7 +271,7 @@ Tensor narrow(const Tensor& x, std::int64_t axis, std::int64_t start, std::int64
                                        "narrow: start {} is out of range for axis {} of size {}",
                                        start, axis, size);
     const std::int64_t first = start < 0 ? start + size : start;
-    detail::require<std::out_of_range>(length >= 0 && first + length <= size,
+    detail::require<std::out_of_range>(length >= 0 && length <= size - first,
                                        "narrow: start {} with length {} leaves axis {} of size {}",
                                        start, length, axis, size);
     return slice(x, axis, first, first + length);

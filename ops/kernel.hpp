@@ -32,6 +32,17 @@ std::vector<std::size_t> normalize_axes(const char* op, const std::vector<std::i
 template <class T>
 Array<T> sum_axes(const Array<T>& in, const std::vector<std::size_t>& axes);
 
+/// Values built in their shared home, for record_op without a move (see record_values).
+using SharedArray = std::shared_ptr<AnyArray>;
+
+/// record() for the ops of op_list.hpp, with values already shared.
+template <class Fn>
+Tensor record_op(Op op, SharedArray output, const TensorList& inputs, Fn&& backward,
+                 bool save_output = false) {
+    return record_values(op_name(op), std::move(output), inputs, std::forward<Fn>(backward),
+                         save_output);
+}
+
 /// record() for the ops of op_list.hpp.
 template <class Fn>
 Tensor record_op(Op op, AnyArray output, const TensorList& inputs, Fn&& backward,
@@ -110,6 +121,43 @@ Array<T> fresh_array(const S& shape) {
     Array<T> out = Array<T>::from_shape(shape);
     advise_huge_pages(out.data(), out.size() * sizeof(T));
     return out;
+}
+
+/// A new uninitialised array of x's shape, built in its shared home; `out` is set to it.
+template <class T>
+SharedArray fresh_shared_like(const Array<T>& x, Array<T>*& out) {
+    auto data = std::make_shared<AnyArray>(std::in_place_type<Array<T>>, x.shape());
+    out = &std::get<Array<T>>(*data);
+    advise_huge_pages(out->data(), out->size() * sizeof(T));
+    return data;
+}
+
+/// map_elements, with the result built in its shared home (for record_op).
+template <class T, class F>
+SharedArray map_shared(const Array<T>& x, F f, std::size_t grain = kMemoryBoundGrain) {
+    Array<T>* out = nullptr;
+    SharedArray data = fresh_shared_like(x, out);
+    const T* in = x.data();
+    T* result = out->data();
+    parallel_for(x.size(), grain, [&](std::size_t begin, std::size_t end) {
+        unary_loop(in, result, begin, end, f);
+    });
+    return data;
+}
+
+/// zip_elements, with the result built in its shared home (for record_op).
+template <class T, class F>
+SharedArray zip_shared(const Array<T>& x, const Array<T>& y, F f,
+                       std::size_t grain = kMemoryBoundGrain) {
+    Array<T>* out = nullptr;
+    SharedArray data = fresh_shared_like(x, out);
+    const T* a = x.data();
+    const T* b = y.data();
+    T* result = out->data();
+    parallel_for(x.size(), grain, [&](std::size_t begin, std::size_t end) {
+        binary_loop(a, b, result, begin, end, f);
+    });
+    return data;
 }
 
 /// f applied to every element of `x` (Note [Elementwise kernels]).

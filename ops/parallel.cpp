@@ -1,5 +1,7 @@
 #include "parallel.hpp"
 
+#include <cblas.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -8,8 +10,6 @@
 #include <thread>
 #include <utility>
 #include <vector>
-
-#include <cblas.h>
 
 #include "../autograd/error.hpp"
 
@@ -156,7 +156,11 @@ void set_num_threads(int n) {
     detail::require(n >= 1, "set_num_threads: the thread count must be at least 1; got {}", n);
     thread_count.store(n, std::memory_order_relaxed);
     openblas_set_num_threads(n);
-    pool().shrink_to(static_cast<std::size_t>(n - 1));
+    // From inside a region the pool is busy (with this thread holding it); it then keeps
+    // its workers, and regions use no more than n threads from here on anyway.
+    if (!inside_parallel_region) {
+        pool().shrink_to(static_cast<std::size_t>(n - 1));
+    }
 }
 
 int get_num_threads() {

@@ -3,7 +3,6 @@
 #include <array>
 #include <cmath>
 #include <numbers>
-
 #include <xtensor/xmath.hpp>
 #include <xtensor/xoperation.hpp>
 #include <xtensor/xvectorize.hpp>
@@ -65,11 +64,11 @@ void broadcast_three(const char* name, std::array<const Tensor*, 3> t,
         const Shape joint = detail::broadcast_shapes(name, t[0]->shape(), t[1]->shape());
         detail::broadcast_shapes(name, joint, t[2]->shape());
     } catch (const ShapeError&) {
-        throw ShapeError(fmt::format("{}: shapes {} ({}), {} ({}) and {} ({}) cannot be broadcast "
-                                     "together",
-                                     name, shape_string(t[0]->shape()), what[0],
-                                     shape_string(t[1]->shape()), what[1],
-                                     shape_string(t[2]->shape()), what[2]));
+        throw ShapeError(
+            fmt::format("{}: shapes {} ({}), {} ({}) and {} ({}) cannot be broadcast "
+                        "together",
+                        name, shape_string(t[0]->shape()), what[0], shape_string(t[1]->shape()),
+                        what[1], shape_string(t[2]->shape()), what[2]));
     }
 }
 
@@ -87,10 +86,11 @@ constexpr T kGeluC = T(0.044715);
 
 Tensor abs(const Tensor& x) {
     AnyArray out = map_checked("abs", x, [](const auto& a) { return xt::abs(a); });
-    return detail::record_op(Op::abs, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        Tensor s = constant_from(x, [](const auto& a) { return xt::sign(a); });
-        return {mul(call.grad_output, s)};
-    });
+    return detail::record_op(
+        Op::abs, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
+            Tensor s = constant_from(x, [](const auto& a) { return xt::sign(a); });
+            return {mul(call.grad_output, s)};
+        });
 }
 
 Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> max) {
@@ -102,13 +102,14 @@ Tensor clamp(const Tensor& x, std::optional<double> min, std::optional<double> m
         using T = typename std::decay_t<decltype(a)>::value_type;
         return xt::minimum(xt::maximum(a, static_cast<T>(lo)), static_cast<T>(hi));
     });
-    return detail::record_op(Op::clamp, std::move(out), {x}, [x, lo, hi](const BackwardCall& call) -> TensorList {
-        Tensor inside = constant_from(x, [lo, hi](const auto& a) {
-            using T = typename std::decay_t<decltype(a)>::value_type;
-            return xt::cast<T>(a >= static_cast<T>(lo) && a <= static_cast<T>(hi));
+    return detail::record_op(
+        Op::clamp, std::move(out), {x}, [x, lo, hi](const BackwardCall& call) -> TensorList {
+            Tensor inside = constant_from(x, [lo, hi](const auto& a) {
+                using T = typename std::decay_t<decltype(a)>::value_type;
+                return xt::cast<T>(a >= static_cast<T>(lo) && a <= static_cast<T>(hi));
+            });
+            return {mul(call.grad_output, inside)};
         });
-        return {mul(call.grad_output, inside)};
-    });
 }
 
 Tensor clamp_min(const Tensor& x, double min) {
@@ -128,22 +129,26 @@ Tensor select_binary(Op op, const char* name, const Tensor& a, const Tensor& b, 
         using T = typename std::decay_t<decltype(x)>::value_type;
         return take_max ? Array<T>(xt::maximum(x, y)) : Array<T>(xt::minimum(x, y));
     });
-    return detail::record_op(op, std::move(out), {a, b}, [a, b, take_max, name](const BackwardCall& call) {
-        AnyArray weights = detail::visit2(name, a, b, [take_max](const auto& x, const auto& y) -> AnyArray {
-            using T = typename std::decay_t<decltype(x)>::value_type;
-            Array<T> wins = take_max ? Array<T>(xt::cast<T>(x > y)) : Array<T>(xt::cast<T>(x < y));
-            return Array<T>(xt::where(xt::equal(x, y), T(0.5), wins));
+    return detail::record_op(
+        op, std::move(out), {a, b}, [a, b, take_max, name](const BackwardCall& call) {
+            AnyArray weights =
+                detail::visit2(name, a, b, [take_max](const auto& x, const auto& y) -> AnyArray {
+                    using T = typename std::decay_t<decltype(x)>::value_type;
+                    Array<T> wins =
+                        take_max ? Array<T>(xt::cast<T>(x > y)) : Array<T>(xt::cast<T>(x < y));
+                    return Array<T>(xt::where(xt::equal(x, y), T(0.5), wins));
+                });
+            Tensor a_wins = detail::make_tensor(std::move(weights));
+            TensorList grads(2);
+            if (call.needs_grad[0]) {
+                grads[0] = reduce_to(mul(call.grad_output, a_wins), detail::to_shape(a.shape()));
+            }
+            if (call.needs_grad[1]) {
+                grads[1] =
+                    reduce_to(mul(call.grad_output, sub(1.0, a_wins)), detail::to_shape(b.shape()));
+            }
+            return grads;
         });
-        Tensor a_wins = detail::make_tensor(std::move(weights));
-        TensorList grads(2);
-        if (call.needs_grad[0]) {
-            grads[0] = reduce_to(mul(call.grad_output, a_wins), detail::to_shape(a.shape()));
-        }
-        if (call.needs_grad[1]) {
-            grads[1] = reduce_to(mul(call.grad_output, sub(1.0, a_wins)), detail::to_shape(b.shape()));
-        }
-        return grads;
-    });
 }
 
 }  // namespace
@@ -163,12 +168,13 @@ Tensor leaky_relu(const Tensor& x, double negative_slope) {
     });
     return detail::record_op(Op::leaky_relu, std::move(out), {x},
                              [x, negative_slope](const BackwardCall& call) -> TensorList {
-        Tensor slope = constant_from(x, [negative_slope](const auto& a) {
-            using T = typename std::decay_t<decltype(a)>::value_type;
-            return xt::where(a > T(0), T(1), static_cast<T>(negative_slope));
-        });
-        return {mul(call.grad_output, slope)};
-    });
+                                 Tensor slope = constant_from(x, [negative_slope](const auto& a) {
+                                     using T = typename std::decay_t<decltype(a)>::value_type;
+                                     return xt::where(a > T(0), T(1),
+                                                      static_cast<T>(negative_slope));
+                                 });
+                                 return {mul(call.grad_output, slope)};
+                             });
 }
 
 Tensor elu(const Tensor& x, double alpha) {
@@ -193,10 +199,11 @@ Tensor elu(const Tensor& x, double alpha) {
 
 Tensor erf(const Tensor& x) {
     AnyArray out = map_checked("erf", x, [](const auto& a) { return xt::erf(a); });
-    return detail::record_op(Op::erf, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        const double scale = 2.0 / std::sqrt(std::numbers::pi);
-        return {mul(call.grad_output, mul(exp(neg(square(x))), scale))};
-    });
+    return detail::record_op(Op::erf, std::move(out), {x},
+                             [x](const BackwardCall& call) -> TensorList {
+                                 const double scale = 2.0 / std::sqrt(std::numbers::pi);
+                                 return {mul(call.grad_output, mul(exp(neg(square(x))), scale))};
+                             });
 }
 
 namespace {
@@ -233,9 +240,10 @@ Tensor gelu(const Tensor& x, std::string_view approximate) {
         }
         return Array<T>(T(0.5) * a * (T(1) + xt::erf(a * kInvSqrt2<T>)));
     });
-    return detail::record_op(Op::gelu, std::move(out), {x}, [x, tanh_form](const BackwardCall& call) -> TensorList {
-        return {mul(call.grad_output, gelu_derivative(x, tanh_form))};
-    });
+    return detail::record_op(Op::gelu, std::move(out), {x},
+                             [x, tanh_form](const BackwardCall& call) -> TensorList {
+                                 return {mul(call.grad_output, gelu_derivative(x, tanh_form))};
+                             });
 }
 
 Tensor silu(const Tensor& x) {
@@ -243,10 +251,11 @@ Tensor silu(const Tensor& x) {
         using T = typename std::decay_t<decltype(a)>::value_type;
         return a / (T(1) + xt::exp(-a));
     });
-    return detail::record_op(Op::silu, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        Tensor s = sigmoid(x);
-        return {mul(call.grad_output, mul(s, add(mul(x, sub(1.0, s)), 1.0)))};
-    });
+    return detail::record_op(
+        Op::silu, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
+            Tensor s = sigmoid(x);
+            return {mul(call.grad_output, mul(s, add(mul(x, sub(1.0, s)), 1.0)))};
+        });
 }
 
 Tensor softplus(const Tensor& x, double beta, double threshold) {
@@ -260,36 +269,39 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
         return xt::where(bx > static_cast<T>(threshold), a,
                          xt::log1p(xt::exp(xt::minimum(bx, static_cast<T>(threshold)))) / b);
     });
-    return detail::record_op(Op::softplus, std::move(out), {x},
-                             [x, beta, threshold](const BackwardCall& call) -> TensorList {
-        Tensor linear = constant_from(x, [beta, threshold](const auto& a) {
-            using T = typename std::decay_t<decltype(a)>::value_type;
-            return xt::cast<T>(a * static_cast<T>(beta) > static_cast<T>(threshold));
+    return detail::record_op(
+        Op::softplus, std::move(out), {x},
+        [x, beta, threshold](const BackwardCall& call) -> TensorList {
+            Tensor linear = constant_from(x, [beta, threshold](const auto& a) {
+                using T = typename std::decay_t<decltype(a)>::value_type;
+                return xt::cast<T>(a * static_cast<T>(beta) > static_cast<T>(threshold));
+            });
+            Tensor slope = add(linear, mul(sub(1.0, linear), sigmoid(mul(x, beta))));
+            return {mul(call.grad_output, slope)};
         });
-        Tensor slope = add(linear, mul(sub(1.0, linear), sigmoid(mul(x, beta))));
-        return {mul(call.grad_output, slope)};
-    });
 }
 
 Tensor sin(const Tensor& x) {
     AnyArray out = map_checked("sin", x, [](const auto& a) { return xt::sin(a); });
-    return detail::record_op(Op::sin, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        return {mul(call.grad_output, cos(x))};
-    });
+    return detail::record_op(
+        Op::sin, std::move(out), {x},
+        [x](const BackwardCall& call) -> TensorList { return {mul(call.grad_output, cos(x))}; });
 }
 
 Tensor cos(const Tensor& x) {
     AnyArray out = map_checked("cos", x, [](const auto& a) { return xt::cos(a); });
-    return detail::record_op(Op::cos, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        return {neg(mul(call.grad_output, sin(x)))};
-    });
+    return detail::record_op(Op::cos, std::move(out), {x},
+                             [x](const BackwardCall& call) -> TensorList {
+                                 return {neg(mul(call.grad_output, sin(x)))};
+                             });
 }
 
 Tensor log1p(const Tensor& x) {
     AnyArray out = map_checked("log1p", x, [](const auto& a) { return xt::log1p(a); });
-    return detail::record_op(Op::log1p, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        return {div(call.grad_output, add(x, 1.0))};
-    });
+    return detail::record_op(Op::log1p, std::move(out), {x},
+                             [x](const BackwardCall& call) -> TensorList {
+                                 return {div(call.grad_output, add(x, 1.0))};
+                             });
 }
 
 Tensor expm1(const Tensor& x) {
@@ -332,16 +344,17 @@ Tensor reciprocal(const Tensor& x) {
 
 Tensor square(const Tensor& x) {
     AnyArray out = map_checked("square", x, [](const auto& a) { return a * a; });
-    return detail::record_op(Op::square, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        return {mul(call.grad_output, mul(x, 2.0))};
-    });
+    return detail::record_op(Op::square, std::move(out), {x},
+                             [x](const BackwardCall& call) -> TensorList {
+                                 return {mul(call.grad_output, mul(x, 2.0))};
+                             });
 }
 
 Tensor sign(const Tensor& x) {
     AnyArray out = map_checked("sign", x, [](const auto& a) { return xt::sign(a); });
-    return detail::record_op(Op::sign, std::move(out), {x}, [](const BackwardCall& call) -> TensorList {
-        return {zeros_like(call.grad_output)};
-    });
+    return detail::record_op(
+        Op::sign, std::move(out), {x},
+        [](const BackwardCall& call) -> TensorList { return {zeros_like(call.grad_output)}; });
 }
 
 namespace {
@@ -352,12 +365,18 @@ template <class X, class Y>
 auto relate(Relation relation, const X& x, const Y& y) {
     using T = typename X::value_type;
     switch (relation) {
-    case Relation::eq: return Array<T>(xt::cast<T>(xt::equal(x, y)));
-    case Relation::ne: return Array<T>(xt::cast<T>(xt::not_equal(x, y)));
-    case Relation::lt: return Array<T>(xt::cast<T>(x < y));
-    case Relation::le: return Array<T>(xt::cast<T>(x <= y));
-    case Relation::gt: return Array<T>(xt::cast<T>(x > y));
-    case Relation::ge: return Array<T>(xt::cast<T>(x >= y));
+        case Relation::eq:
+            return Array<T>(xt::cast<T>(xt::equal(x, y)));
+        case Relation::ne:
+            return Array<T>(xt::cast<T>(xt::not_equal(x, y)));
+        case Relation::lt:
+            return Array<T>(xt::cast<T>(x < y));
+        case Relation::le:
+            return Array<T>(xt::cast<T>(x <= y));
+        case Relation::gt:
+            return Array<T>(xt::cast<T>(x > y));
+        case Relation::ge:
+            return Array<T>(xt::cast<T>(x >= y));
     }
     return Array<T>();
 }
@@ -383,18 +402,42 @@ Tensor compare(const char* name, Relation relation, const Tensor& a, double b) {
 
 }  // namespace
 
-Tensor eq(const Tensor& a, const Tensor& b) { return compare("eq", Relation::eq, a, b); }
-Tensor eq(const Tensor& a, double b) { return compare("eq", Relation::eq, a, b); }
-Tensor ne(const Tensor& a, const Tensor& b) { return compare("ne", Relation::ne, a, b); }
-Tensor ne(const Tensor& a, double b) { return compare("ne", Relation::ne, a, b); }
-Tensor lt(const Tensor& a, const Tensor& b) { return compare("lt", Relation::lt, a, b); }
-Tensor lt(const Tensor& a, double b) { return compare("lt", Relation::lt, a, b); }
-Tensor le(const Tensor& a, const Tensor& b) { return compare("le", Relation::le, a, b); }
-Tensor le(const Tensor& a, double b) { return compare("le", Relation::le, a, b); }
-Tensor gt(const Tensor& a, const Tensor& b) { return compare("gt", Relation::gt, a, b); }
-Tensor gt(const Tensor& a, double b) { return compare("gt", Relation::gt, a, b); }
-Tensor ge(const Tensor& a, const Tensor& b) { return compare("ge", Relation::ge, a, b); }
-Tensor ge(const Tensor& a, double b) { return compare("ge", Relation::ge, a, b); }
+Tensor eq(const Tensor& a, const Tensor& b) {
+    return compare("eq", Relation::eq, a, b);
+}
+Tensor eq(const Tensor& a, double b) {
+    return compare("eq", Relation::eq, a, b);
+}
+Tensor ne(const Tensor& a, const Tensor& b) {
+    return compare("ne", Relation::ne, a, b);
+}
+Tensor ne(const Tensor& a, double b) {
+    return compare("ne", Relation::ne, a, b);
+}
+Tensor lt(const Tensor& a, const Tensor& b) {
+    return compare("lt", Relation::lt, a, b);
+}
+Tensor lt(const Tensor& a, double b) {
+    return compare("lt", Relation::lt, a, b);
+}
+Tensor le(const Tensor& a, const Tensor& b) {
+    return compare("le", Relation::le, a, b);
+}
+Tensor le(const Tensor& a, double b) {
+    return compare("le", Relation::le, a, b);
+}
+Tensor gt(const Tensor& a, const Tensor& b) {
+    return compare("gt", Relation::gt, a, b);
+}
+Tensor gt(const Tensor& a, double b) {
+    return compare("gt", Relation::gt, a, b);
+}
+Tensor ge(const Tensor& a, const Tensor& b) {
+    return compare("ge", Relation::ge, a, b);
+}
+Tensor ge(const Tensor& a, double b) {
+    return compare("ge", Relation::ge, a, b);
+}
 
 namespace {
 
@@ -413,26 +456,40 @@ Tensor where(const Tensor& condition, const Tensor& a, const Tensor& b) {
     detail::require_defined("where", a, "a");
     detail::require_defined("where", b, "b");
     broadcast_three("where", {&condition, &a, &b}, {"condition", "a", "b"});
-    const xt::xarray<bool> truth = truth_of(condition);
+    const bool same_shapes = std::ranges::equal(condition.shape(), a.shape()) &&
+                             std::ranges::equal(a.shape(), b.shape());
     AnyArray out = detail::visit2("where", a, b, [&](const auto& x, const auto& y) -> AnyArray {
         using T = typename std::decay_t<decltype(x)>::value_type;
-        return Array<T>(xt::where(truth, x, y));
-    });
-    return detail::record_op(Op::where, std::move(out), {a, b},
-                             [condition = condition.detach(), sa = detail::to_shape(a.shape()),
-                              sb = detail::to_shape(b.shape())](const BackwardCall& call) {
-        // where() again, rather than a product with a 0/1 mask, so that an inf or nan
-        // gradient on one side cannot leak into the other as 0 * inf.
-        Tensor zero = zeros({}, call.grad_output.dtype());
-        TensorList grads(2);
-        if (call.needs_grad[0]) {
-            grads[0] = reduce_to(where(condition, call.grad_output, zero), sa);
+        if (!same_shapes) {
+            return Array<T>(xt::where(truth_of(condition), x, y));
         }
-        if (call.needs_grad[1]) {
-            grads[1] = reduce_to(where(condition, zero, call.grad_output), sb);
-        }
-        return grads;
+        // Without broadcasting a flat loop is an order of magnitude faster than xtensor's
+        // generic where over a bool array.
+        Array<T> result = Array<T>::from_shape(x.shape());
+        detail::visit_any(condition, [&](const auto& c) {
+            using C = typename std::decay_t<decltype(c)>::value_type;
+            for (std::size_t i = 0; i < result.size(); ++i) {
+                result.data()[i] = c.data()[i] != C(0) ? x.data()[i] : y.data()[i];
+            }
+        });
+        return result;
     });
+    return detail::record_op(
+        Op::where, std::move(out), {a, b},
+        [condition = condition.detach(), sa = detail::to_shape(a.shape()),
+         sb = detail::to_shape(b.shape())](const BackwardCall& call) {
+            // where() again, rather than a product with a 0/1 mask, so that an inf or nan
+            // gradient on one side cannot leak into the other as 0 * inf.
+            Tensor zero = zeros({}, call.grad_output.dtype());
+            TensorList grads(2);
+            if (call.needs_grad[0]) {
+                grads[0] = reduce_to(where(condition, call.grad_output, zero), sa);
+            }
+            if (call.needs_grad[1]) {
+                grads[1] = reduce_to(where(condition, zero, call.grad_output), sb);
+            }
+            return grads;
+        });
 }
 
 Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
@@ -441,25 +498,27 @@ Tensor lerp(const Tensor& start, const Tensor& end, const Tensor& weight) {
     detail::require_defined("lerp", weight, "weight");
     detail::require_same_dtype("lerp", {&start, &end, &weight});
     broadcast_three("lerp", {&start, &end, &weight}, {"start", "end", "weight"});
-    AnyArray out = detail::visit2("lerp", start, end, [&](const auto& s, const auto& e) -> AnyArray {
-        using T = typename std::decay_t<decltype(s)>::value_type;
-        return Array<T>(s + detail::array_as<T>(weight) * (e - s));
-    });
-    return detail::record_op(Op::lerp, std::move(out), {start, end, weight},
-                             [start, end, weight](const BackwardCall& call) {
-        const Tensor& g = call.grad_output;
-        TensorList grads(3);
-        if (call.needs_grad[0]) {
-            grads[0] = reduce_to(mul(g, sub(1.0, weight)), detail::to_shape(start.shape()));
-        }
-        if (call.needs_grad[1]) {
-            grads[1] = reduce_to(mul(g, weight), detail::to_shape(end.shape()));
-        }
-        if (call.needs_grad[2]) {
-            grads[2] = reduce_to(mul(g, sub(end, start)), detail::to_shape(weight.shape()));
-        }
-        return grads;
-    });
+    AnyArray out =
+        detail::visit2("lerp", start, end, [&](const auto& s, const auto& e) -> AnyArray {
+            using T = typename std::decay_t<decltype(s)>::value_type;
+            return Array<T>(s + detail::array_as<T>(weight) * (e - s));
+        });
+    return detail::record_op(
+        Op::lerp, std::move(out), {start, end, weight},
+        [start, end, weight](const BackwardCall& call) {
+            const Tensor& g = call.grad_output;
+            TensorList grads(3);
+            if (call.needs_grad[0]) {
+                grads[0] = reduce_to(mul(g, sub(1.0, weight)), detail::to_shape(start.shape()));
+            }
+            if (call.needs_grad[1]) {
+                grads[1] = reduce_to(mul(g, weight), detail::to_shape(end.shape()));
+            }
+            if (call.needs_grad[2]) {
+                grads[2] = reduce_to(mul(g, sub(end, start)), detail::to_shape(weight.shape()));
+            }
+            return grads;
+        });
 }
 
 Tensor lerp(const Tensor& start, const Tensor& end, double weight) {
@@ -467,18 +526,19 @@ Tensor lerp(const Tensor& start, const Tensor& end, double weight) {
         using T = typename std::decay_t<decltype(s)>::value_type;
         return s + static_cast<T>(weight) * (e - s);
     });
-    return detail::record_op(Op::lerp, std::move(out), {start, end},
-                             [sa = detail::to_shape(start.shape()), sb = detail::to_shape(end.shape()),
-                              weight](const BackwardCall& call) {
-        TensorList grads(2);
-        if (call.needs_grad[0]) {
-            grads[0] = reduce_to(mul(call.grad_output, 1.0 - weight), sa);
-        }
-        if (call.needs_grad[1]) {
-            grads[1] = reduce_to(mul(call.grad_output, weight), sb);
-        }
-        return grads;
-    });
+    return detail::record_op(
+        Op::lerp, std::move(out), {start, end},
+        [sa = detail::to_shape(start.shape()), sb = detail::to_shape(end.shape()),
+         weight](const BackwardCall& call) {
+            TensorList grads(2);
+            if (call.needs_grad[0]) {
+                grads[0] = reduce_to(mul(call.grad_output, 1.0 - weight), sa);
+            }
+            if (call.needs_grad[1]) {
+                grads[1] = reduce_to(mul(call.grad_output, weight), sb);
+            }
+            return grads;
+        });
 }
 
 }  // namespace wengert

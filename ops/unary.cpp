@@ -11,10 +11,10 @@ using detail::BackwardCall;
 
 // f, on xsimd batches, over every element (Note [Elementwise kernels] in kernel.hpp).
 template <class F>
-AnyArray map_checked(const char* name, const Tensor& x, std::size_t grain, F&& f) {
+detail::SharedArray map_checked(const char* name, const Tensor& x, std::size_t grain, F&& f) {
     detail::require_defined(name, x);
-    return detail::visit(name, x, [&](const auto& a) -> AnyArray {
-        return detail::map_elements(a, f, grain);
+    return detail::visit(name, x, [&](const auto& a) -> detail::SharedArray {
+        return detail::map_shared(a, f, grain);
     });
 }
 
@@ -26,7 +26,7 @@ constexpr std::size_t kCostly = detail::kComputeBoundGrain;
 }  // namespace
 
 Tensor exp(const Tensor& x) {
-    AnyArray out = map_checked("exp", x, kCostly, [](const auto& a) { return xsimd::exp(a); });
+    auto out = map_checked("exp", x, kCostly, [](const auto& a) { return xsimd::exp(a); });
     return detail::record_op(
         Op::exp, std::move(out), {x},
         [](const BackwardCall& call) -> TensorList { return {mul(call.grad_output, call.output)}; },
@@ -34,14 +34,14 @@ Tensor exp(const Tensor& x) {
 }
 
 Tensor log(const Tensor& x) {
-    AnyArray out = map_checked("log", x, kCostly, [](const auto& a) { return xsimd::log(a); });
+    auto out = map_checked("log", x, kCostly, [](const auto& a) { return xsimd::log(a); });
     return detail::record_op(Op::log, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
         return {div(call.grad_output, x)};
     });
 }
 
 Tensor sqrt(const Tensor& x) {
-    AnyArray out = map_checked("sqrt", x, kCheap, [](const auto& a) { return xsimd::sqrt(a); });
+    auto out = map_checked("sqrt", x, kCheap, [](const auto& a) { return xsimd::sqrt(a); });
     return detail::record_op(
         Op::sqrt, std::move(out), {x},
         [](const BackwardCall& call) -> TensorList {
@@ -60,8 +60,8 @@ Tensor tanh_backward(const Tensor& grad, const Tensor& y) {
                                      shape_string(grad.shape()), shape_string(y.shape())));
     }
     // 1 - y^2 written as (1 - y)(1 + y) keeps precision when y is near +-1.
-    AnyArray out = visit2("tanh_backward", grad, y, [](const auto& g, const auto& t) -> AnyArray {
-        return zip_elements(g, t, [](const auto& gv, const auto& tv) {
+    SharedArray out = visit2("tanh_backward", grad, y, [](const auto& g, const auto& t) -> SharedArray {
+        return zip_shared(g, t, [](const auto& gv, const auto& tv) {
             using T = element_of<decltype(gv)>;
             return gv * ((T(1) - tv) * (T(1) + tv));
         });
@@ -83,7 +83,7 @@ Tensor tanh_backward(const Tensor& grad, const Tensor& y) {
 }  // namespace detail
 
 Tensor tanh(const Tensor& x) {
-    AnyArray out = map_checked("tanh", x, kCostly, [](const auto& a) { return xsimd::tanh(a); });
+    auto out = map_checked("tanh", x, kCostly, [](const auto& a) { return xsimd::tanh(a); });
     return detail::record_op(
         Op::tanh, std::move(out), {x},
         [](const BackwardCall& call) -> TensorList {
@@ -95,7 +95,7 @@ Tensor tanh(const Tensor& x) {
 }
 
 Tensor sigmoid(const Tensor& x) {
-    AnyArray out = map_checked("sigmoid", x, kCostly, [](const auto& a) {
+    auto out = map_checked("sigmoid", x, kCostly, [](const auto& a) {
         using T = element_of<decltype(a)>;
         // exp(-x) overflows to inf for very negative x, and 1 / inf is the correct 0.
         return T(1) / (T(1) + xsimd::exp(-a));
@@ -110,7 +110,7 @@ Tensor sigmoid(const Tensor& x) {
 }
 
 Tensor relu(const Tensor& x) {
-    AnyArray out = map_checked("relu", x, kCheap, [](const auto& a) {
+    auto out = map_checked("relu", x, kCheap, [](const auto& a) {
         using Batch = std::decay_t<decltype(a)>;
         // select rather than max keeps NaN as NaN, as in PyTorch.
         return xsimd::select(a < Batch(0), Batch(0), a);

@@ -1,10 +1,8 @@
 #include <doctest/doctest.h>
-
 #include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
-
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -23,22 +21,20 @@ TEST_SUITE("csv") {
     }
 
     TEST_CASE("parse_csv: no header, other delimiters, CRLF, quotes and blank lines") {
-        CsvTable table = parse_csv("1;2\r\n\r\n\"3\";+4\r\n", {.delimiter = ';',
-                                                              .header = CsvHeader::detect,
-                                                              .dtype = kFloat64});
+        CsvTable table =
+            parse_csv("1;2\r\n\r\n\"3\";+4\r\n",
+                      {.delimiter = ';', .header = CsvHeader::detect, .dtype = kFloat64});
         CHECK(table.columns == std::vector<std::string>{"0", "1"});
         CHECK(table.values.dtype() == kFloat64);
         CHECK(table.values.to_vector() == std::vector<double>{1, 2, 3, 4});
 
-        CsvTable absent = parse_csv("5\t6\n7\t8", {.delimiter = '\t',
-                                                   .header = CsvHeader::absent,
-                                                   .dtype = kFloat32});
+        CsvTable absent = parse_csv(
+            "5\t6\n7\t8", {.delimiter = '\t', .header = CsvHeader::absent, .dtype = kFloat32});
         CHECK(absent.values.to_vector() == std::vector<double>{5, 6, 7, 8});
 
         // A numeric first row can still be declared a header.
-        CsvTable present = parse_csv("10,20\n1,2\n", {.delimiter = ',',
-                                                     .header = CsvHeader::present,
-                                                     .dtype = kFloat32});
+        CsvTable present = parse_csv(
+            "10,20\n1,2\n", {.delimiter = ',', .header = CsvHeader::present, .dtype = kFloat32});
         CHECK(present.columns == std::vector<std::string>{"10", "20"});
         CHECK(present.values.numel() == 2);
     }
@@ -51,14 +47,13 @@ TEST_SUITE("csv") {
                              doctest::Contains("row 3, column 1 (\"a\"): \"x1\" is not a finite "
                                                "number"),
                              DataError);
-        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,nan\n"), doctest::Contains("\"nan\" is not a finite"),
-                             DataError);
-        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2.5.1\n"), doctest::Contains("column 2"),
-                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,nan\n"),
+                             doctest::Contains("\"nan\" is not a finite"), DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2.5.1\n"), doctest::Contains("column 2"), DataError);
         // With the header declared absent, a word in the first row is an error too.
-        CHECK_THROWS_WITH_AS(parse_csv("a,1\n", {.delimiter = ',', .header = CsvHeader::absent,
-                                                 .dtype = kFloat32}),
-                             doctest::Contains("row 1, column 1"), DataError);
+        CHECK_THROWS_WITH_AS(
+            parse_csv("a,1\n", {.delimiter = ',', .header = CsvHeader::absent, .dtype = kFloat32}),
+            doctest::Contains("row 1, column 1"), DataError);
     }
 
     TEST_CASE("parse_csv: ragged rows and empty tables are rejected") {

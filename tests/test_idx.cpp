@@ -1,14 +1,12 @@
 #include <doctest/doctest.h>
-
 #include <unistd.h>
+#include <zlib.h>
 
 #include <filesystem>
 #include <fstream>
 #include <string>
 #include <vector>
-
 #include <wengert/wengert.hpp>
-#include <zlib.h>
 
 using namespace wengert;
 namespace fs = std::filesystem;
@@ -111,9 +109,9 @@ TEST_SUITE("idx") {
     }
 
     TEST_CASE("write_idx rejects values the type cannot hold") {
-        CHECK_THROWS_WITH_AS(write_idx(scratch() / "bad.idx", tensor({1, 256}, {2}), IdxType::uint8),
-                             doctest::Contains("value 256 at flat position 1"),
-                             std::invalid_argument);
+        CHECK_THROWS_WITH_AS(
+            write_idx(scratch() / "bad.idx", tensor({1, 256}, {2}), IdxType::uint8),
+            doctest::Contains("value 256 at flat position 1"), std::invalid_argument);
         CHECK_THROWS_WITH_AS(write_idx(scratch() / "bad.idx", tensor({0.5}, {1}), IdxType::uint8),
                              doctest::Contains("not representable as uint8"),
                              std::invalid_argument);
@@ -210,9 +208,9 @@ TEST_SUITE("idx") {
                              DataError);
         // A header declaring 8 GiB in a file of a few dozen bytes: refused before allocating.
         write_gzip(scratch() / "bomb.idx.gz", {0, 0, 8, 2, 0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 4});
-        CHECK_THROWS_WITH_AS(read_idx(scratch() / "bomb.idx.gz"),
-                             doctest::Contains("corrupt or truncated: the dimensions (2147483647, 4)"),
-                             DataError);
+        CHECK_THROWS_WITH_AS(
+            read_idx(scratch() / "bomb.idx.gz"),
+            doctest::Contains("corrupt or truncated: the dimensions (2147483647, 4)"), DataError);
         // Two gzip members back to back are one stream, as gzip itself reads them.
         write_gzip(scratch() / "a.gz", {0, 0, 8, 1, 0, 0, 0, 2});
         write_gzip(scratch() / "b.gz", {4, 5});
@@ -260,9 +258,9 @@ TEST_SUITE("idx") {
                              doctest::Contains("dimension 0 is 4294967295"), DataError);
 
         // 4 x (2^31 - 1) elements of float64 overflows 64 bits.
-        const std::vector<unsigned char> big = {0,    0,    0x0E, 4,    0x7f, 0xff, 0xff, 0xff,
-                                                0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff, 0xff, 0xff,
-                                                0x7f, 0xff, 0xff, 0xff};
+        const std::vector<unsigned char> big = {0,    0,    0x0E, 4,    0x7f, 0xff, 0xff,
+                                                0xff, 0x7f, 0xff, 0xff, 0xff, 0x7f, 0xff,
+                                                0xff, 0xff, 0x7f, 0xff, 0xff, 0xff};
         write_bytes(scratch() / "overflow.idx", big);
         CHECK_THROWS_WITH_AS(read_idx(scratch() / "overflow.idx"),
                              doctest::Contains("overflow a 64-bit element count"), DataError);
@@ -278,15 +276,17 @@ TEST_SUITE("idx") {
         write_idx(scratch() / "floats.idx", tensor({0.5, 1.5}, {2}), IdxType::float32);
         CHECK_THROWS_WITH_AS(read_idx(scratch() / "floats.idx", {.dtype = kInt64}),
                              doctest::Contains("would truncate"), DtypeError);
-        CHECK_THROWS_WITH_AS(read_idx(scratch() / "floats.idx", {.dtype = std::nullopt, .scale = true}),
-                             doctest::Contains("the file holds float32"), std::invalid_argument);
+        CHECK_THROWS_WITH_AS(
+            read_idx(scratch() / "floats.idx", {.dtype = std::nullopt, .scale = true}),
+            doctest::Contains("the file holds float32"), std::invalid_argument);
         CHECK(read_idx(scratch() / "floats.idx", {.dtype = kFloat64}).values.dtype() == kFloat64);
     }
 
     TEST_CASE("load_fashion_mnist: the Debian package's files load with their sizes") {
         if (!fs::exists(fs::path(kFashionMnistDir) / "train-images-idx3-ubyte.gz")) {
-            MESSAGE("dataset-fashion-mnist is not installed; skipping (apt-get install "
-                    "dataset-fashion-mnist)");
+            MESSAGE(
+                "dataset-fashion-mnist is not installed; skipping (apt-get install "
+                "dataset-fashion-mnist)");
             return;
         }
         FashionMnist test = load_fashion_mnist(Split::test);
@@ -316,8 +316,7 @@ TEST_SUITE("idx") {
 
     TEST_CASE("load_fashion_mnist: a folder without the files says how to install them") {
         CHECK_THROWS_WITH_AS(load_fashion_mnist(scratch().dir, Split::test),
-                             doctest::Contains("apt-get install dataset-fashion-mnist"),
-                             DataError);
+                             doctest::Contains("apt-get install dataset-fashion-mnist"), DataError);
         CHECK_THROWS_WITH_AS(load_fashion_mnist(scratch().dir, Split::test),
                              doctest::Contains("t10k-images-idx3-ubyte.gz not found"), DataError);
     }

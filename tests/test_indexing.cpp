@@ -1,7 +1,11 @@
 // Values and errors of slicing and indexing (ops/indexing.cpp); the registry checks gradients.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <limits>
 #include <wengert/wengert.hpp>
+
+#include "golden/shape_indexing.hpp"
 
 using namespace wengert;
 
@@ -38,6 +42,9 @@ TEST_SUITE("indexing") {
         CHECK(slice(x, 0, 5, 2).numel() == 0);
         CHECK(slice(x, 0, 12, 20).numel() == 0);
         CHECK(slice(x, 0, 0, 10, 4).to_vector() == Values{0, 4, 8});
+        const std::int64_t huge = std::numeric_limits<std::int64_t>::max();
+        CHECK(slice(x, 0, 1, huge, huge).to_vector() == Values{1});
+        CHECK(slice(x, 0, -huge, 2).to_vector() == Values{0, 1});
         Tensor y = slice(iota({2, 5}), 1, 1, 4, 2);
         CHECK(shape_of(y) == Shape{2, 2});
         CHECK(y.to_vector() == Values{1, 3, 6, 8});
@@ -64,6 +71,10 @@ TEST_SUITE("indexing") {
         CHECK(narrow(x, 1, 1, 2).to_vector() == Values{1, 2, 4, 5});
         CHECK(narrow(x, -1, -1, 1).to_vector() == Values{2, 5});
         CHECK_THROWS_WITH_AS(narrow(x, 1, 2, 2), doctest::Contains("size 3"), std::out_of_range);
+        CHECK_THROWS_AS(narrow(x, 1, 1, std::numeric_limits<std::int64_t>::max()),
+                        std::out_of_range);
+        CHECK_THROWS_AS(narrow(x, 1, -4, 1), std::out_of_range);
+        CHECK(narrow(x, 1, 3, 0).numel() == 0);
         CHECK(shape_of(select(x, 1, -1)) == Shape{2});
         CHECK(select(x, 1, -1).to_vector() == Values{2, 5});
         CHECK(select(x, 0, 1).to_vector() == Values{3, 4, 5});
@@ -189,5 +200,28 @@ TEST_SUITE("indexing") {
                              std::out_of_range);
         CHECK_THROWS_AS(one_hot(indices({}, {0})), std::invalid_argument);
         CHECK_THROWS_AS(one_hot(tensor({0}, {1}, kFloat64)), DtypeError);
+    }
+
+    TEST_CASE("gather, scatter_add, slicing and index_select match PyTorch on rank 3") {
+        const Tensor x = iota({2, 3, 4});
+        std::vector<double> picks(golden::kIndex.begin(), golden::kIndex.end());
+        const Tensor index = indices(picks, {2, 2, 3});
+        auto check = [](const Tensor& t, const Shape& shape, const Values& values) {
+            CHECK(shape_of(t) == shape);
+            CHECK(t.to_vector() == values);
+        };
+        check(gather(x, 1, index), golden::k_gather_axis1_shape, golden::k_gather_axis1);
+        check(scatter_add(zeros({2, 4, 4}, kFloat64), 1, index, iota({2, 3, 4})),
+              golden::k_scatter_add_axis1_shape, golden::k_scatter_add_axis1);
+        // The last-axis case clamps the index to 3, as the generator does.
+        for (double& p : picks) {
+            p = std::min(p, 3.0);
+        }
+        check(gather(x, -1, indices(picks, {2, 2, 3})), golden::k_gather_axis_last_shape,
+              golden::k_gather_axis_last);
+        check(slice(slice(x, 1, 0, 3, 2), 2, 1, -1, 2), golden::k_slice_two_axes_shape,
+              golden::k_slice_two_axes);
+        check(index_select(x, 1, indices({2, 0, 2, 1}, {4})), golden::k_index_select_axis1_shape,
+              golden::k_index_select_axis1);
     }
 }

@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <vector>
-
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -62,8 +61,7 @@ TEST_SUITE("loader") {
         TensorDataset images(zeros({5, 1, 2, 2}), zeros({5}, kInt64));
         const std::vector<std::size_t> picks = {4, 0, 1};
         Batch batch = images.get_batch(picks);
-        CHECK(Shape(batch.inputs.shape().begin(), batch.inputs.shape().end()) ==
-              Shape{3, 1, 2, 2});
+        CHECK(Shape(batch.inputs.shape().begin(), batch.inputs.shape().end()) == Shape{3, 1, 2, 2});
         CHECK(batch.targets.dtype() == kInt64);
         const std::vector<std::size_t> bad = {2, 5};
         CHECK_THROWS_WITH_AS(images.get_batch(bad),
@@ -80,8 +78,8 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("DataLoader: drop_last drops the short remainder") {
-        DataLoader loader(numbered(10), {.batch_size = 3, .shuffle = true, .drop_last = true,
-                                         .seed = 1});
+        DataLoader loader(numbered(10),
+                          {.batch_size = 3, .shuffle = true, .drop_last = true, .seed = 1});
         CHECK(loader.size() == 3);
         std::vector<std::size_t> sizes;
         const auto order = one_epoch(loader, &sizes);
@@ -93,12 +91,12 @@ TEST_SUITE("loader") {
     }
 
     TEST_CASE("DataLoader: shuffling is a permutation, new each epoch, equal for one seed") {
-        DataLoader a(numbered(50), {.batch_size = 8, .shuffle = true, .drop_last = false,
-                                    .seed = 42});
-        DataLoader b(numbered(50), {.batch_size = 8, .shuffle = true, .drop_last = false,
-                                    .seed = 42});
-        DataLoader c(numbered(50), {.batch_size = 8, .shuffle = true, .drop_last = false,
-                                    .seed = 43});
+        DataLoader a(numbered(50),
+                     {.batch_size = 8, .shuffle = true, .drop_last = false, .seed = 42});
+        DataLoader b(numbered(50),
+                     {.batch_size = 8, .shuffle = true, .drop_last = false, .seed = 42});
+        DataLoader c(numbered(50),
+                     {.batch_size = 8, .shuffle = true, .drop_last = false, .seed = 43});
         const auto a0 = one_epoch(a);
         const auto a1 = one_epoch(a);
         CHECK(sorted(a0) == iota(50));
@@ -110,8 +108,8 @@ TEST_SUITE("loader") {
         CHECK(one_epoch(c) != a0);
 
         // Resuming at epoch 1 replays epoch 1's order.
-        DataLoader resumed(numbered(50), {.batch_size = 8, .shuffle = true, .drop_last = false,
-                                          .seed = 42});
+        DataLoader resumed(numbered(50),
+                           {.batch_size = 8, .shuffle = true, .drop_last = false, .seed = 42});
         resumed.set_epoch(1);
         CHECK(one_epoch(resumed) == a1);
         CHECK(resumed.epoch() == 2);

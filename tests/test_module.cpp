@@ -2,7 +2,6 @@
 
 #include <cmath>
 #include <memory>
-
 #include <wengert/autograd/xtensor_interop.hpp>
 #include <wengert/wengert.hpp>
 
@@ -13,8 +12,7 @@ namespace {
 // A dense layer written with matmul, so this suite needs only the ops on main.
 class Dense : public Module {
 public:
-    Dense(std::size_t in, std::size_t out, Generator* g, Dtype dtype = kFloat32)
-        : Module("Dense") {
+    Dense(std::size_t in, std::size_t out, Generator* g, Dtype dtype = kFloat32) : Module("Dense") {
         const double bound = 1.0 / std::sqrt(static_cast<double>(in));
         weight_ = register_parameter("weight", uniform({in, out}, -bound, bound, dtype, g));
         bias_ = register_parameter("bias", zeros({out}, dtype));
@@ -33,8 +31,8 @@ public:
 class Net : public Module {
 public:
     explicit Net(Generator* g) : Module("Net") {
-        encoder_ = register_module("encoder", std::make_shared<Sequential>(
-                                                  std::make_shared<Dense>(3, 4, g), Tanh()));
+        encoder_ = register_module(
+            "encoder", std::make_shared<Sequential>(std::make_shared<Dense>(3, 4, g), Tanh()));
         head_ = register_module("head", std::make_shared<Dense>(4, 2, g));
         register_buffer("scale", ones({2}));
     }
@@ -158,6 +156,11 @@ TEST_SUITE("module") {
                              doctest::Contains("missing keys: [scale]; unexpected keys: "
                                                "[head.extra]"),
                              std::invalid_argument);
+        StateDict twice = state;
+        twice.push_back(state[0]);
+        CHECK_THROWS_WITH_AS(net.load_state_dict(twice),
+                             doctest::Contains("key \"scale\" appears twice"),
+                             std::invalid_argument);
         StateDict wrong_shape = state;
         wrong_shape[4].second = zeros({2, 4});
         CHECK_THROWS_WITH_AS(net.load_state_dict(wrong_shape),
@@ -222,11 +225,13 @@ TEST_SUITE("module") {
         CHECK(Tanh()(x).to_vector()[3] == doctest::Approx(std::tanh(1.5)));
         CHECK(Sigmoid()(x).to_vector()[0] == doctest::Approx(1 / (1 + std::exp(2.0))));
         CHECK(LeakyReLU(0.1)(x).to_vector() == std::vector<double>{-0.2, -0.05, 0, 1.5});
-        const auto gelu = GELU()(x).to_vector();
+        const auto exact = GELU()(x).to_vector();
+        const auto approx = GELU("tanh")(x).to_vector();
         for (std::size_t i = 0; i < 4; ++i) {
             const double v = x.to_vector()[i];
-            CHECK(gelu[i] == doctest::Approx(0.5 * v * (1 + std::erf(v / std::sqrt(2.0))))
-                                 .epsilon(1e-3));
+            CHECK(exact[i] == doctest::Approx(0.5 * v * (1 + std::erf(v / std::sqrt(2.0)))));
+            const double inner = std::sqrt(2.0 / 3.141592653589793) * (v + 0.044715 * v * v * v);
+            CHECK(approx[i] == doctest::Approx(0.5 * v * (1 + std::tanh(inner))));
         }
         CHECK_THROWS_WITH_AS(GELU("fast"), doctest::Contains("got \"fast\""),
                              std::invalid_argument);

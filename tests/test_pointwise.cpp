@@ -3,7 +3,6 @@
 #include <cmath>
 #include <limits>
 #include <vector>
-
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -107,8 +106,8 @@ TEST_SUITE("pointwise") {
     TEST_CASE("silu and softplus: values, and softplus is linear above the threshold") {
         Tensor x = tensor({-1, 0, 2}, {3}, kFloat64);
         check_close(values(silu(x)), {-1 / (1 + std::exp(1.0)), 0, 2 / (1 + std::exp(-2.0))});
-        check_close(values(softplus(x)), {std::log1p(std::exp(-1.0)), std::log(2.0),
-                                          std::log1p(std::exp(2.0))});
+        check_close(values(softplus(x)),
+                    {std::log1p(std::exp(-1.0)), std::log(2.0), std::log1p(std::exp(2.0))});
         check_close(values(softplus(x, 2.0)), {std::log1p(std::exp(-2.0)) / 2, std::log(2.0) / 2,
                                                std::log1p(std::exp(4.0)) / 2});
         Tensor far = tensor({1000, -1000, 25}, {3}, kFloat32);
@@ -139,7 +138,8 @@ TEST_SUITE("pointwise") {
         check_close(grad_of_sum([](const Tensor& t) { return rsqrt(t); }, x),
                     {-0.5 * std::pow(0.25, -1.5), -0.5 / 8});
         check_close(values(reciprocal(x)), {4, 0.25});
-        check_close(grad_of_sum([](const Tensor& t) { return reciprocal(t); }, x), {-16, -1 / 16.0});
+        check_close(grad_of_sum([](const Tensor& t) { return reciprocal(t); }, x),
+                    {-16, -1 / 16.0});
         check_close(values(square(x)), {0.0625, 16});
         check_close(grad_of_sum([](const Tensor& t) { return square(t); }, x), {0.5, 8});
     }

@@ -4,7 +4,6 @@
 #include <limits>
 #include <string>
 #include <vector>
-
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -239,7 +238,8 @@ TEST_SUITE("reduce") {
 
     TEST_CASE("errors name the axis and rank, or the empty shape") {
         Tensor x = ones({2, 3}, kFloat64);
-        CHECK_THROWS_WITH_AS(max(x, 2), doctest::Contains("axis 2 is out of range for a tensor of rank 2"),
+        CHECK_THROWS_WITH_AS(max(x, 2),
+                             doctest::Contains("axis 2 is out of range for a tensor of rank 2"),
                              std::out_of_range);
         CHECK_THROWS_WITH_AS(amax(x, {-3}), doctest::Contains("axis -3"), std::out_of_range);
         CHECK_THROWS_WITH_AS(var(x, {5}), doctest::Contains("rank 2"), std::out_of_range);

@@ -3,6 +3,8 @@
 
 #include <wengert/wengert.hpp>
 
+#include "golden/shape_indexing.hpp"
+
 using namespace wengert;
 
 namespace {
@@ -187,5 +189,20 @@ TEST_SUITE("shape") {
         CHECK_THROWS_AS(pad(x, {-1, 0}, "replicate"), std::invalid_argument);
         CHECK_THROWS_WITH_AS(pad(x, {1, 1}, "circular"), doctest::Contains("circular"),
                              std::invalid_argument);
+    }
+
+    TEST_CASE("pad modes and permute match PyTorch") {
+        auto check = [](const Tensor& t, const Shape& shape, const Values& values) {
+            CHECK(shape_of(t) == shape);
+            CHECK(t.to_vector() == values);
+        };
+        const Tensor x3 = iota({1, 3, 4});
+        check(pad(x3, {2, 1, 1, 2}, "reflect"), golden::k_pad_reflect_shape, golden::k_pad_reflect);
+        check(pad(x3, {1, 2, 2, 0}, "replicate"), golden::k_pad_replicate_shape,
+              golden::k_pad_replicate);
+        check(pad(iota({2, 3, 4}), {-1, 2, 1, -2, 0, 1}, "constant", 7.0),
+              golden::k_pad_constant_crop_shape, golden::k_pad_constant_crop);
+        check(permute(iota({2, 3, 4}), {2, 0, 1}), golden::k_permute_201_shape,
+              golden::k_permute_201);
     }
 }

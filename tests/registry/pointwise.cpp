@@ -29,9 +29,12 @@ std::vector<Sample> tie_samples() {
 void register_pointwise(std::vector<OpEntry>& r) {
     using L = const TensorList&;
     r.push_back({"abs", [](L x) { return abs(x[0]); }, unary_samples(Domain::away_from_zero)});
-    r.push_back({"clamp both", [](L x) { return clamp(x[0], -0.5, 0.7); }, unary_samples(Domain::any)});
-    r.push_back({"clamp_min", [](L x) { return clamp_min(x[0], 0.1); }, unary_samples(Domain::any)});
-    r.push_back({"clamp_max", [](L x) { return clamp_max(x[0], -0.2); }, unary_samples(Domain::any)});
+    r.push_back(
+        {"clamp both", [](L x) { return clamp(x[0], -0.5, 0.7); }, unary_samples(Domain::any)});
+    r.push_back(
+        {"clamp_min", [](L x) { return clamp_min(x[0], 0.1); }, unary_samples(Domain::any)});
+    r.push_back(
+        {"clamp_max", [](L x) { return clamp_max(x[0], -0.2); }, unary_samples(Domain::any)});
     r.push_back({"maximum", [](L x) { return maximum(x[0], x[1]); }, binary_samples()});
     r.push_back({"minimum", [](L x) { return minimum(x[0], x[1]); }, binary_samples()});
     // At a tie the gradient's weights jump, so only the first order is checked there.
@@ -52,11 +55,14 @@ void register_pointwise(std::vector<OpEntry>& r) {
     r.push_back({"silu", [](L x) { return silu(x[0]); }, unary_samples(Domain::any)});
     r.push_back({"softplus", [](L x) { return softplus(x[0]); }, unary_samples(Domain::any)});
     // beta 2, threshold 1: inputs above 0.5 take the linear branch.
-    r.push_back({"softplus beta 2 threshold 1", [](L x) { return softplus(x[0], 2.0, 1.0); },
-                 {Sample{"both branches", [](Generator&) {
-                     return TensorList{tensor({-1.5, -0.2, 0.1, 0.3, 0.8, 2.0}, {2, 3}, kFloat64)
-                                           .requires_grad_()};
-                 }}}});
+    r.push_back(
+        {"softplus beta 2 threshold 1",
+         [](L x) { return softplus(x[0], 2.0, 1.0); },
+         {Sample{
+             "both branches", [](Generator&) {
+                 return TensorList{
+                     tensor({-1.5, -0.2, 0.1, 0.3, 0.8, 2.0}, {2, 3}, kFloat64).requires_grad_()};
+             }}}});
     r.push_back({"sin", [](L x) { return sin(x[0]); }, unary_samples(Domain::any)});
     r.push_back({"cos", [](L x) { return cos(x[0]); }, unary_samples(Domain::any)});
     r.push_back({"log1p", [](L x) { return log1p(x[0]); }, unary_samples(Domain::positive)});
@@ -70,40 +76,45 @@ void register_pointwise(std::vector<OpEntry>& r) {
     r.push_back({"sign", [](L x) { return sign(x[0]); }, unary_samples(Domain::away_from_zero)});
     r.push_back({"where with a 0/1 condition",
                  [](L x) { return where(x[0], x[1], x[2]); },
-                 {Sample{"(3,4) all same", [](Generator& g) {
-                      Tensor c = gt(sample_tensor({3, 4}, Domain::any, g, false), 0.0);
-                      return TensorList{c, sample_tensor({3, 4}, Domain::any, g),
-                                        sample_tensor({3, 4}, Domain::any, g)};
-                  }},
-                  Sample{"condition (3,1), a (4), b scalar", [](Generator& g) {
-                      Tensor c = tensor({1, 0, 1}, {3, 1}, kFloat64);
-                      return TensorList{c, sample_tensor({4}, Domain::any, g),
-                                        sample_tensor({}, Domain::any, g)};
-                  }},
+                 {Sample{"(3,4) all same",
+                         [](Generator& g) {
+                             Tensor c = gt(sample_tensor({3, 4}, Domain::any, g, false), 0.0);
+                             return TensorList{c, sample_tensor({3, 4}, Domain::any, g),
+                                               sample_tensor({3, 4}, Domain::any, g)};
+                         }},
+                  Sample{"condition (3,1), a (4), b scalar",
+                         [](Generator& g) {
+                             Tensor c = tensor({1, 0, 1}, {3, 1}, kFloat64);
+                             return TensorList{c, sample_tensor({4}, Domain::any, g),
+                                               sample_tensor({}, Domain::any, g)};
+                         }},
                   Sample{"condition (2,1,3), a (2,3), b (2,1,1)", [](Generator& g) {
-                      Tensor c = tensor({0, 1, 1, 1, 0, 0}, {2, 1, 3}, kFloat64);
-                      return TensorList{c, sample_tensor({2, 3}, Domain::any, g),
-                                        sample_tensor({2, 1, 1}, Domain::any, g)};
-                  }}}});
+                             Tensor c = tensor({0, 1, 1, 1, 0, 0}, {2, 1, 3}, kFloat64);
+                             return TensorList{c, sample_tensor({2, 3}, Domain::any, g),
+                                               sample_tensor({2, 1, 1}, Domain::any, g)};
+                         }}}});
     r.push_back({"where with an int64 condition",
                  [](L x) { return where(x[0].to(kInt64), x[1], x[2]); },
                  {Sample{"condition (3), a (2,3), b (3)", [](Generator& g) {
-                     Tensor c = tensor({0, 2, -1}, {3}, kFloat64);
-                     return TensorList{c, sample_tensor({2, 3}, Domain::any, g),
-                                       sample_tensor({3}, Domain::any, g)};
-                 }}}});
+                             Tensor c = tensor({0, 2, -1}, {3}, kFloat64);
+                             return TensorList{c, sample_tensor({2, 3}, Domain::any, g),
+                                               sample_tensor({3}, Domain::any, g)};
+                         }}}});
     r.push_back({"where with a comparison",
                  [](L x) { return where(gt(x[0], 0.0), x[0], mul(x[0], 0.1)); },
                  unary_samples(Domain::away_from_zero)});
     r.push_back({"comparisons of tensors feed where",
                  [](L x) { return where(le(x[0], x[1]), square(x[0]), x[1]); },
                  {sample("(3,4) with (4)", {{3, 4}, {4}})}});
-    r.push_back({"lerp tensor weight", [](L x) { return lerp(x[0], x[1], x[2]); },
+    r.push_back({"lerp tensor weight",
+                 [](L x) { return lerp(x[0], x[1], x[2]); },
                  {sample("same shape", {{3, 4}, {3, 4}, {3, 4}}),
                   sample("broadcast (2,1,4), (3,1), (4)", {{2, 1, 4}, {3, 1}, {4}}),
                   sample("scalar weight tensor", {{2, 3}, {2, 3}, {}})}});
-    r.push_back({"lerp scalar weight", [](L x) { return lerp(x[0], x[1], 0.3); },
-                 {sample("same shape", {{3, 4}, {3, 4}}), sample("(3,4) with (4)", {{3, 4}, {4}})}});
+    r.push_back(
+        {"lerp scalar weight",
+         [](L x) { return lerp(x[0], x[1], 0.3); },
+         {sample("same shape", {{3, 4}, {3, 4}}), sample("(3,4) with (4)", {{3, 4}, {4}})}});
 }
 
 }  // namespace
