@@ -49,7 +49,8 @@ public:
     /// The op's name, as shown in grad_fn=<name> and in error messages.
     const char* name() const noexcept { return name_; }
     /// One entry per input: the node that receives that input's gradient, or null when
-    /// the input needs none.
+    /// the input needs none. A backward without retain_graph sets every entry of the nodes
+    /// it ran to null (Note [Unlinking a used graph] in engine.cpp).
     std::span<const std::shared_ptr<Node>> next() const noexcept { return {edges_, edge_count_}; }
     /// Order of creation; later nodes depend only on earlier ones.
     std::uint64_t sequence_nr() const noexcept { return sequence_nr_; }

@@ -13,22 +13,6 @@ void require_views(const char* op, const Tensor& z1, const Tensor& z2, std::size
                                 min_batch, shape_string(z1.shape()));
 }
 
-// [z1; z2], (2N, D), as z1 and z2 placed by constant (2N, N) selection matrices: the
-// product is differentiable in both views without a concatenation op.
-Tensor stack_views(const Tensor& z1, const Tensor& z2) {
-    const std::size_t n = z1.shape()[0];
-    Tensor upper = zeros({2 * n, n}, z1.dtype());
-    Tensor lower = zeros({2 * n, n}, z1.dtype());
-    detail::visit(upper, [&](auto& a) {
-        auto& b = detail::array_as<typename std::decay_t<decltype(a)>::value_type>(lower);
-        for (std::size_t r = 0; r < n; ++r) {
-            a(r, r) = 1;
-            b(n + r, r) = 1;
-        }
-    });
-    return add(matmul(upper, z1), matmul(lower, z2));
-}
-
 // Per-feature batch normalisation without affine parameters, as BatchNorm1d(affine=False)
 // computes it in training mode.
 Tensor batch_normalise(const Tensor& z) {
@@ -46,7 +30,7 @@ Tensor nt_xent_loss(const Tensor& z1, const Tensor& z2, double temperature, Redu
                     temperature);
     const std::size_t n = z1.shape()[0];
 
-    Tensor z = stack_views(z1, z2);                                               // (2N, D)
+    Tensor z = concat({z1, z2}, 0);                                               // (2N, D)
     Tensor norms = detail::clamp_min_of(sqrt(sum(mul(z, z), {1}, true)), 1e-12);  // (2N, 1)
     Tensor unit = div(z, norms);
     Tensor similarity = div(matmul(unit, transpose(unit, 0, 1)), temperature);  // (2N, 2N)

@@ -92,6 +92,39 @@ IntPair pool_output(const char* op, const Tensor& input, IntPair kernel, IntPair
 // for a window that holds no input element.
 using Indices = std::shared_ptr<const std::vector<i64>>;
 
+// max_pool2d with a K x K kernel whose windows all lie inside the input (no padding,
+// dilation 1): the loops unroll and the comparisons compile to selects, about 8 times faster
+// than the general loop below for the CNN's 2 x 2 pooling.
+template <int K, class T>
+void max_pool_inside(const T* x, const PlaneShape& p, IntPair stride, T* out, i64* indices) {
+    const i64 in_w = p.in_w;
+    const i64 in_plane = p.in_h * p.in_w;
+    const i64 out_plane = p.out_h * p.out_w;
+    for (i64 plane = 0; plane < p.planes; ++plane) {
+        const T* src = x + plane * in_plane;
+        for (i64 oh = 0; oh < p.out_h; ++oh) {
+            for (i64 ow = 0; ow < p.out_w; ++ow) {
+                const i64 base = oh * stride.h * in_w + ow * stride.w;
+                T best = src[base];
+                i64 at = base;
+                for (int kh = 0; kh < K; ++kh) {
+                    for (int kw = kh == 0 ? 1 : 0; kw < K; ++kw) {
+                        const i64 i = base + kh * in_w + kw;
+                        const T value = src[i];
+                        // Strictly greater keeps the first maximum on ties; NaN propagates.
+                        const bool take = value > best || value != value;
+                        best = take ? value : best;
+                        at = take ? i : at;
+                    }
+                }
+                const i64 o = plane * out_plane + oh * p.out_w + ow;
+                out[o] = best;
+                indices[o] = at;
+            }
+        }
+    }
+}
+
 template <class T>
 Array<T> max_pool_kernel(const Array<T>& x, const PlaneShape& p, IntPair kernel, IntPair stride,
                          IntPair padding, IntPair dilation, std::vector<i64>& indices) {
@@ -99,6 +132,17 @@ Array<T> max_pool_kernel(const Array<T>& x, const PlaneShape& p, IntPair kernel,
     const i64 in_plane = p.in_h * p.in_w;
     const i64 out_plane = p.out_h * p.out_w;
     indices.resize(static_cast<std::size_t>(p.planes * out_plane));
+    const bool inside = padding.h == 0 && padding.w == 0 && dilation.h == 1 && dilation.w == 1 &&
+                        (p.out_h - 1) * stride.h + kernel.h <= p.in_h &&
+                        (p.out_w - 1) * stride.w + kernel.w <= p.in_w;
+    if (inside && kernel.h == 2 && kernel.w == 2) {
+        max_pool_inside<2>(x.data(), p, stride, out.data(), indices.data());
+        return out;
+    }
+    if (inside && kernel.h == 3 && kernel.w == 3) {
+        max_pool_inside<3>(x.data(), p, stride, out.data(), indices.data());
+        return out;
+    }
     for (i64 plane = 0; plane < p.planes; ++plane) {
         const T* src = x.data() + plane * in_plane;
         for (i64 oh = 0; oh < p.out_h; ++oh) {

@@ -10,6 +10,7 @@
 // the order of the groups, so state_dict() is a plain structure indexed by parameter that can
 // be copied, saved by a checkpoint, or averaged across processes.
 
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -81,7 +82,7 @@ struct ParamGroup {
     explicit ParamGroup(TensorList group_params);
     /// A group with options of its own (of the optimizer's options type).
     ParamGroup(TensorList group_params, std::unique_ptr<OptimizerOptions> group_options);
-    template <class Options>
+    template <std::derived_from<OptimizerOptions> Options>
     ParamGroup(TensorList group_params, const Options& group_options)
         : ParamGroup(std::move(group_params), group_options.clone()) {}
 

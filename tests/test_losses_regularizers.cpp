@@ -19,7 +19,7 @@ std::vector<double> fit(const Regularizer& penalty, std::size_t steps) {
     truth[29] = 1.5;
     Tensor y = matmul(x, tensor(truth, {d, 1}, kFloat64));
     Tensor w = zeros({d, 1}, kFloat64).requires_grad_();
-    const double lr = 0.01;
+    const double lr = 0.05;  // below 2 / L for this X (L ~ 12)
     for (std::size_t step = 0; step < steps; ++step) {
         Tensor loss = add(mse_loss(matmul(x, w), y), penalty({w}));
         w.zero_grad(true);
@@ -91,14 +91,14 @@ TEST_SUITE("losses: regularizers") {
     }
 
     TEST_CASE("an L1 penalty drives an over-parameterised linear model to sparsity; L2 does not") {
-        const std::size_t steps = 1500;
+        const std::size_t steps = 3000;
         std::vector<double> sparse = fit(Regularizer::l1(0.1), steps);
         std::vector<double> dense = fit(Regularizer::l2(0.1), steps);
         const std::size_t l1_zeros = count_near_zero(sparse, 1e-2);
         const std::size_t l2_zeros = count_near_zero(dense, 1e-2);
         MESSAGE("near-zero weights of 40: L1 ", l1_zeros, ", L2 ", l2_zeros);
-        CHECK(l1_zeros >= 30);
-        CHECK(l2_zeros <= 10);
+        CHECK(l1_zeros >= 35);  // 37 of the 40 true zeros
+        CHECK(l2_zeros <= 5);
         // L1 keeps the true support.
         CHECK(std::abs(sparse[17]) > 1.0);
         CHECK(std::abs(sparse[3]) > 0.5);

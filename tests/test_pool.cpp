@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+#include <limits>
 #include <wengert/wengert.hpp>
 
 #include "golden/golden_check.hpp"
@@ -56,6 +58,20 @@ TEST_SUITE("pool") {
         // Dilation 2: the window {0, 2} x {0, 2} of each start.
         CHECK(max_pool2d(five, 2, 1, 0, 2).to_vector() ==
               std::vector<double>{12, 13, 14, 17, 18, 19, 22, 23, 24});
+    }
+
+    TEST_CASE("max_pool2d 3x3 inside the input: first maximum on ties, NaN propagates") {
+        Tensor x = tensor({0, 5, 5, 0, 0, 0, 0, 0, 5, 0, 0, 5, 0, 0, 0, 0}, {1, 1, 4, 4}, kFloat64)
+                       .requires_grad_();
+        Tensor y = max_pool2d(x, 3, 1);
+        CHECK(y.to_vector() == std::vector<double>{5, 5, 5, 5});
+        sum(y).backward();
+        CHECK(x.grad().to_vector() ==
+              std::vector<double>{0, 2, 0, 0, 0, 0, 0, 0, 1, 0, 0, 1, 0, 0, 0, 0});
+        const double nan = std::numeric_limits<double>::quiet_NaN();
+        Tensor with_nan = tensor({1, nan, 2, 3}, {1, 1, 2, 2}, kFloat64);
+        CHECK(std::isnan(max_pool2d(with_nan, 2).item()));
+        CHECK(std::isnan(max_pool2d(with_nan, 2, 1, 1).to_vector()[1]));
     }
 
     TEST_CASE("max_pool2d's backward is differentiable") {
