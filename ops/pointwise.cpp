@@ -1,3 +1,8 @@
+// xsimd's argument reduction for sin and cos (xsimd_rem_pio2.hpp) trips a false
+// -Wmaybe-uninitialized in GCC 12 at -O2 with the sanitizers, which -Werror would make fatal.
+// The pragma must precede every include, since the header arrives through several of them.
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 #include "pointwise.hpp"
 
 #include <array>
