@@ -135,7 +135,9 @@ bool plot(const std::string& png_path, const std::vector<Curve>& curves,
         }
         fmt::print(script.get(), "plot {}\n", fmt::join(parts, ", \\\n     "));
     }
-    const std::string command = fmt::format("gnuplot {} 1>&2", shell_quoted(script_path));
+    // gnuplot warns on a flat curve (a constant batch size); its exit code tells failure.
+    const std::string command =
+        fmt::format("gnuplot {} >/dev/null 2>&1", shell_quoted(script_path));
     if (std::system(command.c_str()) != 0) {
         throw std::runtime_error(fmt::format("plot: gnuplot failed on '{}'", script_path));
     }
