@@ -56,8 +56,7 @@ std::vector<double> sample_norms(const std::vector<double>& values, std::size_t 
 }
 
 // Projects x onto the eps-ball around `clean` and onto [clip_min, clip_max], in place.
-void project(Tensor& x, const std::vector<double>& clean, Norm norm,
-             const AttackOptions& options) {
+void project(Tensor& x, const std::vector<double>& clean, Norm norm, const AttackOptions& options) {
     const std::size_t batch = x.shape()[0];
     if (norm == Norm::l2) {
         std::vector<double> delta = values_of(x);
@@ -116,8 +115,8 @@ Tensor input_gradient(const ModelRef& model, const LossFn& loss, const Tensor& i
     return grad({value}, {x})[0];
 }
 
-Tensor fgsm(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
-            const Tensor& targets, const AttackOptions& options) {
+Tensor fgsm(const ModelRef& model, const LossFn& loss, const Tensor& inputs, const Tensor& targets,
+            const AttackOptions& options) {
     check_options("fgsm", inputs, options);
     detail::EvalModeScope eval(model);
 
@@ -133,8 +132,8 @@ Tensor fgsm(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
     return adversarial;
 }
 
-Tensor pgd(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
-           const Tensor& targets, const PgdOptions& options) {
+Tensor pgd(const ModelRef& model, const LossFn& loss, const Tensor& inputs, const Tensor& targets,
+           const PgdOptions& options) {
     check_options("pgd", inputs, options);
     wengert::detail::require(options.steps >= 1, "pgd: steps must be at least 1; got {}",
                              options.steps);
@@ -143,8 +142,8 @@ Tensor pgd(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
                              options.step_size);
     detail::EvalModeScope eval(model);
 
-    const double step = options.step_size > 0.0 ? options.step_size
-                                                : 2.5 * options.eps / options.steps;
+    const double step =
+        options.step_size > 0.0 ? options.step_size : 2.5 * options.eps / options.steps;
     const double direction = options.targeted ? -1.0 : 1.0;
     const std::vector<double> clean = values_of(inputs);
     const std::size_t batch = inputs.shape()[0];

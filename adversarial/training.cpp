@@ -14,8 +14,8 @@ namespace {
 
 // clean_weight * clean + (1 - clean_weight) * adversarial, skipping the clean forward when
 // its weight is zero.
-Tensor mixed(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
-             const Tensor& targets, const Tensor& adversarial_inputs, double clean_weight) {
+Tensor mixed(const ModelRef& model, const LossFn& loss, const Tensor& inputs, const Tensor& targets,
+             const Tensor& adversarial_inputs, double clean_weight) {
     const Tensor adversarial = loss(model.forward(adversarial_inputs), targets);
     if (clean_weight == 0.0) {
         return adversarial;
@@ -57,25 +57,25 @@ Tensor adversarial_loss(const ModelRef& model, const LossFn& loss, const Tensor&
                              "adversarial_loss: trades_beta must be non-negative; got {}",
                              options.trades_beta);
     switch (options.defence) {
-    case Defence::none:
-        return loss(model.forward(inputs), targets);
-    case Defence::pgd: {
-        const Tensor adversarial = pgd(model, loss, inputs, targets, options.attack);
-        return mixed(model, loss, inputs, targets, adversarial, options.clean_weight);
-    }
-    case Defence::fast_fgsm: {
-        // A uniform start in the ball, then one signed step of 1.25 eps, projected back:
-        // Wong et al.'s recipe, which is PGD with one step.
-        PgdOptions fast = options.attack;
-        fast.norm = Norm::linf;
-        fast.steps = 1;
-        fast.step_size = 1.25 * fast.eps;
-        fast.random_start = true;
-        const Tensor adversarial = pgd(model, loss, inputs, targets, fast);
-        return mixed(model, loss, inputs, targets, adversarial, options.clean_weight);
-    }
-    case Defence::trades:
-        return trades_loss(model, loss, inputs, targets, options);
+        case Defence::none:
+            return loss(model.forward(inputs), targets);
+        case Defence::pgd: {
+            const Tensor adversarial = pgd(model, loss, inputs, targets, options.attack);
+            return mixed(model, loss, inputs, targets, adversarial, options.clean_weight);
+        }
+        case Defence::fast_fgsm: {
+            // A uniform start in the ball, then one signed step of 1.25 eps, projected back:
+            // Wong et al.'s recipe, which is PGD with one step.
+            PgdOptions fast = options.attack;
+            fast.norm = Norm::linf;
+            fast.steps = 1;
+            fast.step_size = 1.25 * fast.eps;
+            fast.random_start = true;
+            const Tensor adversarial = pgd(model, loss, inputs, targets, fast);
+            return mixed(model, loss, inputs, targets, adversarial, options.clean_weight);
+        }
+        case Defence::trades:
+            return trades_loss(model, loss, inputs, targets, options);
     }
     wengert::detail::internal_error("adversarial_loss", "unknown defence");
 }

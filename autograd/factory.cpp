@@ -24,9 +24,12 @@ std::size_t element_count(const Shape& shape) {
 template <class F>
 Tensor with_element_type(Dtype dtype, F&& fill) {
     switch (dtype) {
-    case Dtype::float32: return fill(float{});
-    case Dtype::float64: return fill(double{});
-    case Dtype::int64: return fill(std::int64_t{});
+        case Dtype::float32:
+            return fill(float{});
+        case Dtype::float64:
+            return fill(double{});
+        case Dtype::int64:
+            return fill(std::int64_t{});
     }
     detail::internal_error("factory", "unknown dtype");
 }
@@ -217,7 +220,8 @@ Tensor uniform(Shape shape, double low, double high, Dtype dtype, Generator* gen
     require_random_dtype("uniform", dtype);
     detail::require(low <= high, "uniform: low {} is above high {}", low, high);
     Generator& source = generator ? *generator : default_generator();
-    return generate(shape, dtype, [&](std::size_t) { return low + (high - low) * source.uniform(); });
+    return generate(shape, dtype,
+                    [&](std::size_t) { return low + (high - low) * source.uniform(); });
 }
 
 Tensor randn(Shape shape, Dtype dtype, Generator* generator) {

@@ -69,14 +69,18 @@ Tensor Tensor::to(Dtype target) const {
     if (source == target) {
         return *this;
     }
-    detail::AnyArray converted = detail::visit_any(*this, [&](const auto& array) -> detail::AnyArray {
-        switch (target) {
-        case Dtype::float32: return detail::Array<float>(xt::cast<float>(array));
-        case Dtype::float64: return detail::Array<double>(xt::cast<double>(array));
-        case Dtype::int64: return detail::Array<std::int64_t>(xt::cast<std::int64_t>(array));
-        }
-        detail::internal_error("to", "unknown dtype");
-    });
+    detail::AnyArray converted =
+        detail::visit_any(*this, [&](const auto& array) -> detail::AnyArray {
+            switch (target) {
+                case Dtype::float32:
+                    return detail::Array<float>(xt::cast<float>(array));
+                case Dtype::float64:
+                    return detail::Array<double>(xt::cast<double>(array));
+                case Dtype::int64:
+                    return detail::Array<std::int64_t>(xt::cast<std::int64_t>(array));
+            }
+            detail::internal_error("to", "unknown dtype");
+        });
     if (!is_floating_point(source) || !is_floating_point(target)) {
         return detail::make_tensor(std::move(converted));  // integers carry no gradient
     }

@@ -139,7 +139,8 @@ GradcheckResult compare(const TensorList& inputs, const std::vector<std::size_t>
                 const double n = numeric[c][j][e];
                 const std::size_t row = e / cols;
                 const std::size_t k = e % cols;
-                if (a != analytic_again[c][j][e] && !(std::isnan(a) && std::isnan(analytic_again[c][j][e]))) {
+                if (a != analytic_again[c][j][e] &&
+                    !(std::isnan(a) && std::isnan(analytic_again[c][j][e]))) {
                     return fail(options,
                                 fmt::format("gradcheck: backward is not reentrant: two runs gave "
                                             "{} and {} for input {} element {}, output {} element "
@@ -151,8 +152,8 @@ GradcheckResult compare(const TensorList& inputs, const std::vector<std::size_t>
                                 fmt::format("gradcheck: Jacobian mismatch for input {} (shape {}) "
                                             "element {}, output {} element {}: analytic {:.10g}, "
                                             "numeric {:.10g} (atol {}, rtol {})",
-                                            checked[c], shape_string(inputs[checked[c]].shape()),
-                                            k, j, row, a, n, options.atol, options.rtol));
+                                            checked[c], shape_string(inputs[checked[c]].shape()), k,
+                                            j, row, a, n, options.atol, options.rtol));
                 }
             }
         }

@@ -10,7 +10,8 @@ namespace wengert {
 
 namespace {
 
-const detail::TensorImpl& checked(const char* method, const std::shared_ptr<detail::TensorImpl>& impl) {
+const detail::TensorImpl& checked(const char* method,
+                                  const std::shared_ptr<detail::TensorImpl>& impl) {
     detail::require(impl != nullptr, "Tensor::{}: the tensor is undefined", method);
     return *impl;
 }
@@ -52,8 +53,8 @@ double Tensor::item() const {
     checked("item", impl_);
     detail::require(numel() == 1, "Tensor::item: expected a tensor with one element; shape is {}",
                     shape_string(shape()));
-    return detail::visit_any(*this,
-                             [](const auto& array) { return static_cast<double>(array.data()[0]); });
+    return detail::visit_any(
+        *this, [](const auto& array) { return static_cast<double>(array.data()[0]); });
 }
 
 std::vector<double> Tensor::to_vector() const {
@@ -118,12 +119,14 @@ Tensor Tensor::grad() const {
 void Tensor::set_grad(const Tensor& grad) {
     checked("set_grad", impl_);
     if (grad.defined()) {
-        detail::require<ShapeError>(std::ranges::equal(grad.shape(), shape()),
-                                    "Tensor::set_grad: gradient shape {} differs from tensor shape {}",
-                                    shape_string(grad.shape()), shape_string(shape()));
-        detail::require<DtypeError>(grad.dtype() == dtype(),
-                                    "Tensor::set_grad: gradient dtype {} differs from tensor dtype {}",
-                                    dtype_name(grad.dtype()), dtype_name(dtype()));
+        detail::require<ShapeError>(
+            std::ranges::equal(grad.shape(), shape()),
+            "Tensor::set_grad: gradient shape {} differs from tensor shape {}",
+            shape_string(grad.shape()), shape_string(shape()));
+        detail::require<DtypeError>(
+            grad.dtype() == dtype(),
+            "Tensor::set_grad: gradient dtype {} differs from tensor dtype {}",
+            dtype_name(grad.dtype()), dtype_name(dtype()));
     }
     impl_->grad = grad;
 }
@@ -166,8 +169,8 @@ std::string shape_string(std::span<const std::size_t> shape) {
 namespace detail {
 
 [[noreturn]] void internal_error(const char* where, const std::string& what) {
-    throw std::logic_error(fmt::format("{}: internal error (a bug in wengert, please report it): {}",
-                                       where, what));
+    throw std::logic_error(
+        fmt::format("{}: internal error (a bug in wengert, please report it): {}", where, what));
 }
 
 Tensor make_tensor(AnyArray data) {

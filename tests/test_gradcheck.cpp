@@ -4,7 +4,6 @@
 
 #include <set>
 #include <string>
-
 #include <wengert/autograd/node.hpp>
 #include <wengert/ops/op_list.hpp>
 
@@ -122,8 +121,8 @@ TEST_SUITE("gradcheck api") {
         Tensor x = tensor({0.1, 0.2}, {2}, kFloat64).requires_grad_();
         GradcheckOptions options;
         options.raise_exception = false;
-        GradcheckResult result =
-            gradcheck([&](const TensorList& in) { return TensorList{wrong_exp(in)}; }, {x}, options);
+        GradcheckResult result = gradcheck(
+            [&](const TensorList& in) { return TensorList{wrong_exp(in)}; }, {x}, options);
         CHECK_FALSE(result.passed);
         CHECK(result.message.find("input 0") != std::string::npos);
         CHECK(result.message.find("element 0") != std::string::npos);
@@ -148,6 +147,7 @@ TEST_SUITE("gradcheck api") {
 
     TEST_CASE("gradcheck rejects float32 inputs") {
         Tensor x = ones({2}).requires_grad_();
-        CHECK_THROWS_AS(gradcheck([](const TensorList& in) { return exp(in[0]); }, {x}), DtypeError);
+        CHECK_THROWS_AS(gradcheck([](const TensorList& in) { return exp(in[0]); }, {x}),
+                        DtypeError);
     }
 }

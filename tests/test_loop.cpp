@@ -4,7 +4,6 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -64,7 +63,9 @@ TEST_SUITE("training loop") {
         std::size_t steps = 0, epochs_seen = 0;
         train::FitOptions options;
         options.epochs = 3;
-        options.loss = [](const Tensor& logits, const Tensor& y) { return cross_entropy(logits, y); };
+        options.loss = [](const Tensor& logits, const Tensor& y) {
+            return cross_entropy(logits, y);
+        };
         options.after_step = [&] { ++steps; };
         options.after_epoch = [&](const train::EpochRecord& record) {
             ++epochs_seen;
@@ -83,14 +84,15 @@ TEST_SUITE("training loop") {
         CHECK(history.epochs[2].train_loss < history.epochs[0].train_loss);
         CHECK(history.epochs[2].test_accuracy > 0.9);
         CHECK(history.epochs[0].lr == doctest::Approx(0.5));
-        CHECK(model.is_training());      // evaluation restored the mode
+        CHECK(model.is_training());        // evaluation restored the mode
         CHECK_FALSE(model.seen_training);  // the last forward was the evaluation's
 
         std::ifstream csv(dir / "metrics.csv");
         std::string header, line;
         std::getline(csv, header);
-        CHECK(header == "epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,batch_size,"
-                        "seconds");
+        CHECK(header ==
+              "epoch,train_loss,train_accuracy,test_loss,test_accuracy,lr,batch_size,"
+              "seconds");
         int rows = 0;
         while (std::getline(csv, line)) {
             ++rows;

@@ -1,7 +1,6 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
-
 #include <wengert/autograd/xtensor_interop.hpp>
 #include <wengert/wengert.hpp>
 
@@ -78,7 +77,8 @@ TEST_SUITE("tensor") {
 
     TEST_CASE("printing shows values, dtype and grad_fn") {
         Tensor x = tensor({1, 2, 3, 4}, {2, 2}).requires_grad_();
-        CHECK(fmt::format("{}", x) == "tensor([[1, 2], [3, 4]], dtype=float32, requires_grad=true)");
+        CHECK(fmt::format("{}", x) ==
+              "tensor([[1, 2], [3, 4]], dtype=float32, requires_grad=true)");
         CHECK(add(x, 1.0).to_string().find("grad_fn=<add_scalar>") != std::string::npos);
         CHECK(zeros({2000}).to_string().find("...") != std::string::npos);
     }

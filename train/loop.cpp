@@ -1,11 +1,11 @@
 #include "loop.hpp"
 
+#include <fmt/format.h>
+
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <optional>
-
-#include <fmt/format.h>
 
 #include "../autograd/error.hpp"
 #include "../autograd/grad_mode.hpp"
@@ -91,9 +91,9 @@ std::size_t count_correct(const Tensor& logits, const Tensor& targets) {
 
 double accuracy(const Tensor& logits, const Tensor& targets) {
     const std::size_t correct = count_correct(logits, targets);
-    return logits.shape()[0] == 0 ? 0.0
-                                  : static_cast<double>(correct) /
-                                        static_cast<double>(logits.shape()[0]);
+    return logits.shape()[0] == 0
+               ? 0.0
+               : static_cast<double>(correct) / static_cast<double>(logits.shape()[0]);
 }
 
 Evaluation evaluate(Module& model, DataLoader& loader, const LossFn& loss, bool classify) {
@@ -130,9 +130,8 @@ History fit(Module& model, optim::Optimizer& optimizer, DataLoader& train, DataL
     if (!options.output_dir.empty()) {
         prefix = (std::filesystem::path(options.output_dir) / options.run_name).string();
         log.emplace(prefix + "metrics.csv",
-                    std::vector<std::string>{"epoch", "train_loss", "train_accuracy",
-                                             "test_loss", "test_accuracy", "lr", "batch_size",
-                                             "seconds"});
+                    std::vector<std::string>{"epoch", "train_loss", "train_accuracy", "test_loss",
+                                             "test_accuracy", "lr", "batch_size", "seconds"});
     }
 
     History history;

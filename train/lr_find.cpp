@@ -48,9 +48,13 @@ std::size_t steepest_descent(const std::vector<double>& lrs, const std::vector<d
 class Snapshot {
 public:
     Snapshot(Module& model, optim::Optimizer& optimizer, DataLoader& loader)
-        : model_(model), optimizer_(optimizer), loader_(loader),
-          model_state_(model.state_dict()), optimizer_state_(optimizer.state_dict()),
-          epoch_(loader.epoch()), training_(model.is_training()) {}
+        : model_(model),
+          optimizer_(optimizer),
+          loader_(loader),
+          model_state_(model.state_dict()),
+          optimizer_state_(optimizer.state_dict()),
+          epoch_(loader.epoch()),
+          training_(model.is_training()) {}
     ~Snapshot() {
         model_.load_state_dict(model_state_);
         optimizer_.load_state_dict(optimizer_state_);
@@ -80,8 +84,8 @@ LrFindResult lr_find(Module& model, optim::Optimizer& optimizer, DataLoader& loa
     wengert::detail::require(loader.size() > 0, "lr_find: the loader yields no batches");
 
     LrFindResult result;
-    const double growth =
-        std::pow(options.end_lr / options.start_lr, 1.0 / static_cast<double>(options.num_iter - 1));
+    const double growth = std::pow(options.end_lr / options.start_lr,
+                                   1.0 / static_cast<double>(options.num_iter - 1));
     double lr = options.start_lr;
     double average = 0.0;
     double best = 0.0;

@@ -1,11 +1,11 @@
 #include "metrics.hpp"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
-
-#include <fmt/format.h>
 
 namespace wengert::train {
 
@@ -44,7 +44,8 @@ std::string shell_quoted(const std::string& text) {
 }  // namespace
 
 MetricsLog::MetricsLog(std::string csv_path, std::vector<std::string> columns)
-    : path_(std::move(csv_path)), columns_(std::move(columns)),
+    : path_(std::move(csv_path)),
+      columns_(std::move(columns)),
       file_(open_for_writing(path_), &std::fclose) {
     if (columns_.empty()) {
         throw std::invalid_argument("MetricsLog: at least one column is needed");
@@ -66,9 +67,9 @@ void MetricsLog::add(const std::map<std::string, double>& values) {
     if (values.size() != columns_.size()) {
         for (const auto& [name, value] : values) {
             if (std::ranges::find(columns_, name) == columns_.end()) {
-                throw std::invalid_argument(fmt::format(
-                    "MetricsLog::add: '{}' is not a column of '{}' (columns: {})", name, path_,
-                    fmt::join(columns_, ", ")));
+                throw std::invalid_argument(
+                    fmt::format("MetricsLog::add: '{}' is not a column of '{}' (columns: {})", name,
+                                path_, fmt::join(columns_, ", ")));
             }
         }
     }
@@ -80,8 +81,8 @@ void MetricsLog::add(const std::map<std::string, double>& values) {
 std::vector<double> MetricsLog::column(const std::string& name) const {
     auto found = std::ranges::find(columns_, name);
     if (found == columns_.end()) {
-        throw std::invalid_argument(fmt::format("MetricsLog::column: no column '{}' in '{}'",
-                                                name, path_));
+        throw std::invalid_argument(
+            fmt::format("MetricsLog::column: no column '{}' in '{}'", name, path_));
     }
     const auto index = static_cast<std::size_t>(found - columns_.begin());
     std::vector<double> values;

@@ -1,8 +1,7 @@
 #include "progress.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
+#include <unistd.h>
 
 namespace wengert::train {
 
@@ -28,9 +27,13 @@ std::string format_duration(double seconds) {
 
 ProgressBar::ProgressBar(std::size_t epoch, std::size_t epochs, std::size_t total_batches,
                          std::FILE* stream, bool quiet, bool force)
-    : epoch_(epoch), epochs_(epochs), total_(total_batches), stream_(stream),
+    : epoch_(epoch),
+      epochs_(epochs),
+      total_(total_batches),
+      stream_(stream),
       drawing_(!quiet && stream != nullptr && (force || ::isatty(::fileno(stream)) == 1)),
-      start_(std::chrono::steady_clock::now()), last_draw_(start_ - kRedrawInterval) {}
+      start_(std::chrono::steady_clock::now()),
+      last_draw_(start_ - kRedrawInterval) {}
 
 void ProgressBar::update(std::size_t batch, double loss, std::size_t samples) {
     batch_ = batch;
@@ -64,8 +67,8 @@ double ProgressBar::throughput() const {
 }
 
 std::string ProgressBar::line() const {
-    const double fraction = total_ > 0 ? static_cast<double>(batch_) / static_cast<double>(total_)
-                                       : 0.0;
+    const double fraction =
+        total_ > 0 ? static_cast<double>(batch_) / static_cast<double>(total_) : 0.0;
     const auto filled = static_cast<std::size_t>(fraction * kBarWidth);
     const double elapsed = seconds_since(start_);
     const double eta = fraction > 0 ? elapsed * (1.0 - fraction) / fraction : 0.0;
