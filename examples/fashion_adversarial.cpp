@@ -11,12 +11,14 @@
 // adversarial images with both models' predictions into --output, and ends with one JSON
 // line of the figures on stdout.
 #include <chrono>
+#include <common/common.hpp>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <memory>
+#include <stdexcept>
+#include <string>
 #include <vector>
-
-#include <common/common.hpp>
 
 using namespace wengert;
 namespace adv = wengert::adversarial;
@@ -39,8 +41,7 @@ Tensor classification_loss(const Tensor& logits, const Tensor& labels) {
 
 adv::ModelRef model_ref(Module& model) {
     return {[&model](const Tensor& x) { return model(x); },
-            [&model] { return model.is_training(); },
-            [&model](bool on) { model.train(on); }};
+            [&model] { return model.is_training(); }, [&model](bool on) { model.train(on); }};
 }
 
 adv::Defence parse_defence(const std::string& name) {
@@ -108,8 +109,8 @@ bool save_image_grid(const std::string& png_path, const std::vector<GridRow>& ro
         }
     }
     {
-        std::unique_ptr<std::FILE, int (*)(std::FILE*)> script(
-            std::fopen(script_path.c_str(), "w"), &std::fclose);
+        std::unique_ptr<std::FILE, int (*)(std::FILE*)> script(std::fopen(script_path.c_str(), "w"),
+                                                               &std::fclose);
         if (!script) {
             throw std::runtime_error(
                 fmt::format("save_image_grid: cannot write '{}'", script_path));
@@ -126,16 +127,16 @@ bool save_image_grid(const std::string& png_path, const std::vector<GridRow>& ro
         for (const GridRow& row : rows) {
             for (std::size_t image = 0; image < columns; ++image, ++block) {
                 fmt::print(script.get(), "set title '{}'\n", row.titles[image]);
-                fmt::print(script.get(), "plot '{}' index {} using 1:2:3 with image\n",
-                           data_path, block);
+                fmt::print(script.get(), "plot '{}' index {} using 1:2:3 with image\n", data_path,
+                           block);
             }
         }
         fmt::print(script.get(), "unset multiplot\n");
     }
     const std::string command = fmt::format("gnuplot '{}' 1>&2", script_path);
     if (std::system(command.c_str()) != 0) {
-        throw std::runtime_error(fmt::format("save_image_grid: gnuplot failed on '{}'",
-                                             script_path));
+        throw std::runtime_error(
+            fmt::format("save_image_grid: gnuplot failed on '{}'", script_path));
     }
     return true;
 }
@@ -206,9 +207,8 @@ int main(int argc, char** argv) {
         const auto train_model = [&](bool adversarial, const std::string& name) {
             Generator generator(flags.seed);
             Generator attack_generator(flags.seed + 1);
-            DataLoader train_loader(train_set, {.batch_size = flags.batch_size,
-                                                .shuffle = true,
-                                                .seed = flags.seed});
+            DataLoader train_loader(
+                train_set, {.batch_size = flags.batch_size, .shuffle = true, .seed = flags.seed});
             DataLoader test_loader(test_set, {.batch_size = 1000});
             auto model = make_mlp(&generator);
             auto optimizer =
@@ -286,12 +286,12 @@ int main(int argc, char** argv) {
                     .front()
                     .accuracy;
             metrics[fmt::format("clean_accuracy_subset_{}", name)] = clean_subset;
-            const auto fgsm = adv::robust_accuracy(ref, classification_loss, eval_images,
-                                                   eval_labels, eps_values, adv::Attack::fgsm,
-                                                   evaluation, 500);
-            const auto pgd = adv::robust_accuracy(ref, classification_loss, eval_images,
-                                                  eval_labels, eps_values, adv::Attack::pgd,
-                                                  evaluation, 500);
+            const auto fgsm =
+                adv::robust_accuracy(ref, classification_loss, eval_images, eval_labels, eps_values,
+                                     adv::Attack::fgsm, evaluation, 500);
+            const auto pgd =
+                adv::robust_accuracy(ref, classification_loss, eval_images, eval_labels, eps_values,
+                                     adv::Attack::pgd, evaluation, 500);
             metrics[fmt::format("fgsm_accuracy_{}", name)] = fgsm[1].accuracy;
             metrics[fmt::format("pgd_accuracy_{}", name)] = pgd[1].accuracy;
             metrics[fmt::format("fgsm_accuracy_eps005_{}", name)] = fgsm[0].accuracy;
@@ -318,20 +318,20 @@ int main(int argc, char** argv) {
                 const std::vector<std::int64_t> predicted = predictions(model, x);
                 GridRow row{x, {}};
                 for (std::size_t i = 0; i < predicted.size(); ++i) {
-                    row.titles.push_back(fmt::format(
-                        "{}: {}{}", what, kFashionMnistClasses[predicted[i]],
-                        predicted[i] == truth[i] ? "" : " (wrong)"));
+                    row.titles.push_back(fmt::format("{}: {}{}", what,
+                                                     kFashionMnistClasses[predicted[i]],
+                                                     predicted[i] == truth[i] ? "" : " (wrong)"));
                 }
                 return row;
             };
             rows.push_back(titled(images, *standard.model, "clean, std"));
-            rows.push_back(titled(adv::pgd(model_ref(*standard.model), classification_loss,
-                                           images, labels, attack),
-                                  *standard.model, "PGD, std"));
+            rows.push_back(titled(
+                adv::pgd(model_ref(*standard.model), classification_loss, images, labels, attack),
+                *standard.model, "PGD, std"));
             rows.push_back(titled(images, *robust.model, "clean, robust"));
-            rows.push_back(titled(adv::pgd(model_ref(*robust.model), classification_loss,
-                                           images, labels, attack),
-                                  *robust.model, "PGD, robust"));
+            rows.push_back(titled(
+                adv::pgd(model_ref(*robust.model), classification_loss, images, labels, attack),
+                *robust.model, "PGD, robust"));
             grid_path = flags.output + "/adversarial_grid.png";
             if (!save_image_grid(grid_path, rows,
                                  "Fashion-MNIST: clean and PGD-20 (eps 0.1) images, predicted "
