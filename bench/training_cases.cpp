@@ -38,8 +38,8 @@ void conv2d_b64() {
 
 // c = op(a) op(b), row-major (m x n), for the references.
 void sgemm(bool ta, bool tb, int m, int n, int k, const float* a, const float* b, float* c) {
-    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m,
-                n, k, 1.0f, a, ta ? m : k, b, tb ? k : n, 0.0f, c, n);
+    cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, m, n,
+                k, 1.0f, a, ta ? m : k, b, tb ? k : n, 0.0f, c, n);
 }
 
 Tensor labels_for(int batch, int classes) {
@@ -261,10 +261,12 @@ void broadcast_sub_b64() {
     Tensor m = randn({1, 32, 1, 1}, kFloat32);
     Tensor s = randn({64, 1, 28, 28}, kFloat32);
     const Timings t = compare([&] { keep(sub(x, m).numel()); },
-                              [&] { keep(mean(x, {0, 2, 3}, true).numel()); },
+                              [&] {
+                                  keep(mean(x, {0, 2, 3}, true).numel());
+                              },
                               options().repetitions);
-    const Timings u = compare([&] { keep(mul(x, s).numel()); },
-                              [&] { keep(mul(x, x).numel()); }, options().repetitions);
+    const Timings u = compare([&] { keep(mul(x, s).numel()); }, [&] { keep(mul(x, x).numel()); },
+                              options().repetitions);
     report("broadcast_sub_f32_b64", "ms", t.ours * 1e3, "mean over axes (0, 2, 3)",
            t.reference * 1e3,
            {{"shape", "(64, 32, 28, 28) - (1, 32, 1, 1)"},
@@ -276,12 +278,9 @@ void broadcast_sub_b64() {
 
 std::vector<Case> training_cases() {
     return {
-        {"conv2d_f32_b64", conv2d_b64},
-        {"mlp_step_f32_b128", mlp_step_b128},
-        {"cnn_step_f32_b64", cnn_step_b64},
-        {"broadcast_sub_f32_b64", broadcast_sub_b64},
-        {"batch_norm_f32_b64", batch_norm_b64},
-        {"layer_norm_f32", layer_norm_f32},
+        {"conv2d_f32_b64", conv2d_b64},         {"mlp_step_f32_b128", mlp_step_b128},
+        {"cnn_step_f32_b64", cnn_step_b64},     {"broadcast_sub_f32_b64", broadcast_sub_b64},
+        {"batch_norm_f32_b64", batch_norm_b64}, {"layer_norm_f32", layer_norm_f32},
     };
 }
 

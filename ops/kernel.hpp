@@ -250,8 +250,8 @@ SharedArray broadcast_zip_shared(const Array<T>& x, const Array<T>& y, const Sha
             b_at += index[d] * plan.b_stride[d];
         }
         for (std::size_t row = begin; row < end; ++row) {
-            broadcast_run(a + a_at, plan.a_inner, b + b_at, plan.b_inner,
-                          result + row * plan.inner, plan.inner, f);
+            broadcast_run(a + a_at, plan.a_inner, b + b_at, plan.b_inner, result + row * plan.inner,
+                          plan.inner, f);
             for (std::size_t d = depth; d-- > 0;) {
                 a_at += plan.a_stride[d];
                 b_at += plan.b_stride[d];

@@ -149,8 +149,8 @@ Tensor sum_to(const Tensor& x, const Shape& shape) {
                                 shape_string(from), shape_string(shape));
     auto out = detail::visit(x, [&](const auto& a) -> detail::SharedArray {
         using T = typename std::decay_t<decltype(a)>::value_type;
-        auto data = std::make_shared<AnyArray>(std::in_place_type<Array<T>>,
-                                               axes.empty() ? Array<T>(a) : detail::sum_axes(a, axes));
+        auto data = std::make_shared<AnyArray>(
+            std::in_place_type<Array<T>>, axes.empty() ? Array<T>(a) : detail::sum_axes(a, axes));
         std::get<Array<T>>(*data).reshape(shape);
         return data;
     });
