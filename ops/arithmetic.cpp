@@ -15,24 +15,24 @@ using detail::AnyArray;
 using detail::Array;
 using detail::BackwardCall;
 
-// Evaluates f(x, y) after checking dtypes and broadcastability; the shape check is ours
-// so that the message names the op and both shapes in every build type. f is written once
-// for xtensor expressions and xsimd batches: operands of one shape take the batch loop of
-// Note [Elementwise kernels] (kernel.hpp), broadcasting ones take xtensor.
+// Evaluates f(x, y) on xsimd batches after checking dtypes and broadcastability; the shape
+// check is ours so that the message names the op and both shapes in every build type.
+// Operands of one shape take the flat loop of Note [Elementwise kernels], broadcasting ones
+// the strided loop of Note [Broadcast kernels] (both in kernel.hpp).
 template <class F>
 detail::SharedArray broadcast_binary(const char* name, const Tensor& a, const Tensor& b, F&& f) {
     detail::require_defined(name, a, "lhs");
     detail::require_defined(name, b, "rhs");
     const bool same_shape = std::ranges::equal(a.shape(), b.shape());
+    Shape shape;
     if (!same_shape) {
-        detail::broadcast_shapes(name, a.shape(), b.shape());
+        shape = detail::broadcast_shapes(name, a.shape(), b.shape());
     }
     return detail::visit2(name, a, b, [&](const auto& x, const auto& y) -> detail::SharedArray {
-        using T = typename std::decay_t<decltype(x)>::value_type;
         if (same_shape) {
             return detail::zip_shared(x, y, f);
         }
-        return std::make_shared<AnyArray>(std::in_place_type<Array<T>>, f(x, y));
+        return detail::broadcast_zip_shared(x, y, shape, f);
     });
 }
 

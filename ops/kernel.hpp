@@ -160,6 +160,113 @@ SharedArray zip_shared(const Array<T>& x, const Array<T>& y, F f,
     return data;
 }
 
+// Note [Broadcast kernels]
+// Operands of different shapes are walked with strides into the output (0 along broadcast
+// axes). Output axes of size 1 are dropped and neighbours that both operands step through
+// contiguously are merged, so (64, 32, 28, 28) - (1, 32, 1, 1) becomes (64, 32, 784) with
+// strides (0, 1, 0) for the second operand: the innermost run is contiguous in the output
+// and, per operand, either contiguous or one repeated value. That run goes through xsimd
+// batches (a repeated value is a broadcast batch) and the outer rows are split across the
+// pool's threads, as in Note [Elementwise kernels].
+
+/// The layout of a broadcast binary op after merging axes: rows of `inner` output elements,
+/// with per-operand strides (in elements) of the outer axes and of the inner run (0 or 1).
+struct BroadcastPlan {
+    std::vector<std::size_t> outer;  // sizes of the outer axes
+    std::vector<std::size_t> a_stride, b_stride;
+    std::size_t inner = 1;
+    std::size_t a_inner = 1, b_inner = 1;
+};
+
+/// The plan for operands of shapes a and b broadcast to `out` (out = broadcast_shapes(a, b)).
+BroadcastPlan broadcast_plan(ShapeView a, ShapeView b, ShapeView out);
+
+/// out[i] = f(a[i * sa], b[i * sb]) for i < n, sa and sb each 0 or 1, in batches.
+template <class T, class F>
+void broadcast_run(const T* a, std::size_t sa, const T* b, std::size_t sb, T* out, std::size_t n,
+                   F& f) {
+    using Batch = xsimd::batch<T>;
+    constexpr std::size_t width = Batch::size;
+    const Batch a_value(sa == 0 ? *a : T(0));
+    const Batch b_value(sb == 0 ? *b : T(0));
+    std::size_t i = 0;
+    if (sa != 0 && sb != 0) {
+        for (; i + width <= n; i += width) {
+            f(Batch::load_unaligned(a + i), Batch::load_unaligned(b + i)).store_unaligned(out + i);
+        }
+    } else if (sa != 0) {
+        for (; i + width <= n; i += width) {
+            f(Batch::load_unaligned(a + i), b_value).store_unaligned(out + i);
+        }
+    } else if (sb != 0) {
+        for (; i + width <= n; i += width) {
+            f(a_value, Batch::load_unaligned(b + i)).store_unaligned(out + i);
+        }
+    } else {
+        const Batch value = f(a_value, b_value);
+        for (; i + width <= n; i += width) {
+            value.store_unaligned(out + i);
+        }
+    }
+    if (i < n) {
+        alignas(64) T pa[width] = {};
+        alignas(64) T pb[width] = {};
+        for (std::size_t j = i; j < n; ++j) {
+            pa[j - i] = a[j * sa];
+            pb[j - i] = b[j * sb];
+        }
+        f(Batch::load_aligned(pa), Batch::load_aligned(pb)).store_aligned(pa);
+        std::copy(pa, pa + (n - i), out + i);
+    }
+}
+
+/// f over two arrays broadcast together to `shape` (Note [Broadcast kernels]), built in its
+/// shared home; f maps pairs of xsimd batches to a batch.
+template <class T, class F>
+SharedArray broadcast_zip_shared(const Array<T>& x, const Array<T>& y, const Shape& shape, F f,
+                                 std::size_t grain = kMemoryBoundGrain) {
+    auto data = std::make_shared<AnyArray>(std::in_place_type<Array<T>>, shape);
+    Array<T>& out = std::get<Array<T>>(*data);
+    advise_huge_pages(out.data(), out.size() * sizeof(T));
+    if (out.size() == 0) {
+        return data;
+    }
+    const BroadcastPlan plan = broadcast_plan(x.shape(), y.shape(), shape);
+    const std::size_t rows = out.size() / plan.inner;
+    const std::size_t depth = plan.outer.size();
+    const T* a = x.data();
+    const T* b = y.data();
+    T* result = out.data();
+    const std::size_t row_grain = std::max<std::size_t>(1, grain / plan.inner);
+    parallel_for(rows, row_grain, [&](std::size_t begin, std::size_t end) {
+        // The multi-index of row `begin`, and the operands' offsets there.
+        std::vector<std::size_t> index(depth, 0);
+        std::size_t a_at = 0, b_at = 0;
+        std::size_t rest = begin;
+        for (std::size_t d = depth; d-- > 0;) {
+            index[d] = rest % plan.outer[d];
+            rest /= plan.outer[d];
+            a_at += index[d] * plan.a_stride[d];
+            b_at += index[d] * plan.b_stride[d];
+        }
+        for (std::size_t row = begin; row < end; ++row) {
+            broadcast_run(a + a_at, plan.a_inner, b + b_at, plan.b_inner, result + row * plan.inner,
+                          plan.inner, f);
+            for (std::size_t d = depth; d-- > 0;) {
+                a_at += plan.a_stride[d];
+                b_at += plan.b_stride[d];
+                if (++index[d] < plan.outer[d]) {
+                    break;
+                }
+                a_at -= plan.a_stride[d] * index[d];
+                b_at -= plan.b_stride[d] * index[d];
+                index[d] = 0;
+            }
+        }
+    });
+    return data;
+}
+
 /// f applied to every element of `x` (Note [Elementwise kernels]).
 template <class T, class F>
 Array<T> map_elements(const Array<T>& x, F f, std::size_t grain = kMemoryBoundGrain) {

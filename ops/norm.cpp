@@ -17,9 +17,12 @@ std::vector<std::int64_t> as_signed(ShapeView shape) {
 }
 
 // (x - mean) / sqrt(var + eps) over `axes`, with the biased variance; `var` receives the
-// variance (keepdim) for callers that track running statistics.
+// variance (keepdim) for callers that track running statistics. A defined `weight` of the
+// statistics' shape (batch_norm's per-channel weight) is folded into the small factor
+// 1 / sqrt(var + eps), which saves a pass over the whole input forward and two backward.
 Tensor normalize(const Tensor& x, const std::vector<std::int64_t>& axes, double eps,
-                 Tensor* mean_out = nullptr, Tensor* var_out = nullptr) {
+                 Tensor* mean_out = nullptr, Tensor* var_out = nullptr,
+                 const Tensor& weight = Tensor()) {
     const Tensor mu = mean(x, axes, true);
     const Tensor centred = sub(x, mu);
     const Tensor var = mean(mul(centred, centred), axes, true);
@@ -29,7 +32,11 @@ Tensor normalize(const Tensor& x, const std::vector<std::int64_t>& axes, double 
     if (var_out != nullptr) {
         *var_out = var;
     }
-    return mul(centred, pow(add(var, eps), -0.5));
+    Tensor scale = pow(add(var, eps), -0.5);
+    if (weight.defined()) {
+        scale = mul(scale, weight);
+    }
+    return mul(centred, scale);
 }
 
 // A per-channel parameter (C) shaped (1, C, 1, ..., 1) to broadcast over input (N, C, *).
@@ -90,6 +97,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                     shape_string(input.shape()));
     const std::size_t rank = input.dim();
     const std::size_t channels = input.shape()[1];
+    const Tensor channel_weight = weight.defined() ? per_channel(weight, rank) : Tensor();
 
     Tensor y;
     if (training) {
@@ -102,7 +110,7 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
             axes.push_back(static_cast<std::int64_t>(axis));
         }
         Tensor batch_mean, batch_var;
-        y = normalize(input, axes, eps, &batch_mean, &batch_var);
+        y = normalize(input, axes, eps, &batch_mean, &batch_var, channel_weight);
         if (running_mean.defined()) {
             NoGradGuard no_grad;
             const double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
@@ -114,12 +122,15 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                         "batch_norm: evaluation (training false) needs running_mean and "
                         "running_var; input is {}",
                         shape_string(input.shape()));
-        const Tensor inv_std = pow(add(per_channel(running_var, rank), eps), -0.5);
-        y = mul(sub(input, per_channel(running_mean, rank)), inv_std);
+        Tensor scale = pow(add(per_channel(running_var, rank), eps), -0.5);
+        if (channel_weight.defined()) {
+            scale = mul(scale, channel_weight);
+        }
+        y = mul(sub(input, per_channel(running_mean, rank)), scale);
     }
 
-    return affine(y, weight.defined() ? per_channel(weight, rank) : weight,
-                  bias.defined() ? per_channel(bias, rank) : bias);
+    // The weight is already in y (folded into the per-channel scale).
+    return affine(y, Tensor(), bias.defined() ? per_channel(bias, rank) : bias);
 }
 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight,

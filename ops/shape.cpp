@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 #include <numeric>
+#include <type_traits>
 #include <xtensor/xbroadcast.hpp>
 #include <xtensor/xmanipulation.hpp>
 #include <xtensor/xmath.hpp>
@@ -107,7 +108,19 @@ Tensor expand(const Tensor& x, const Shape& shape) {
     const Shape joint = detail::broadcast_shapes("expand", x.shape(), shape);
     detail::require<ShapeError>(joint == shape, "expand: a tensor of shape {} cannot expand to {}",
                                 shape_string(x.shape()), shape_string(shape));
-    AnyArray out = map_any(x, [&](const auto& a) { return xt::broadcast(a, shape); });
+    // Floating values take the strided loop of Note [Broadcast kernels] (expand is the
+    // backward of every mean and sum over axes, so it runs on whole activations); xtensor's
+    // broadcast assignment was about 30 times slower. int64 keeps xtensor.
+    detail::SharedArray out = detail::visit_any(x, [&](const auto& a) -> detail::SharedArray {
+        using T = typename std::decay_t<decltype(a)>::value_type;
+        if constexpr (std::is_floating_point_v<T>) {
+            return detail::broadcast_zip_shared(a, a, shape,
+                                                [](const auto& v, const auto&) { return v; });
+        } else {
+            return std::make_shared<AnyArray>(std::in_place_type<Array<T>>,
+                                              Array<T>(xt::broadcast(a, shape)));
+        }
+    });
     return detail::record_op(
         Op::expand, std::move(out), {x},
         [original = detail::to_shape(x.shape())](const BackwardCall& call) -> TensorList {
@@ -117,23 +130,29 @@ Tensor expand(const Tensor& x, const Shape& shape) {
 
 Tensor sum_to(const Tensor& x, const Shape& shape) {
     detail::require_defined("sum_to", x);
-    const Shape joint = detail::broadcast_shapes("sum_to", x.shape(), shape);
-    detail::require<ShapeError>(std::ranges::equal(joint, x.shape()),
-                                "sum_to: a tensor of shape {} cannot be summed to {}",
-                                shape_string(x.shape()), shape_string(shape));
-    // Leading axes that `shape` lacks, and axes where it has size 1, are summed away.
-    const std::size_t lead = x.dim() - shape.size();
+    // Leading axes that `shape` lacks, and axes where it has size 1, are summed away; every
+    // other axis must match. One pass over the shapes both checks and finds the axes (every
+    // broadcast op's backward comes here, so it allocates only the axis list and the result).
+    const ShapeView from = x.shape();
+    const bool fits = shape.size() <= from.size();
+    const std::size_t lead = fits ? from.size() - shape.size() : 0;
     std::vector<std::size_t> axes;
-    for (std::size_t i = 0; i < x.dim(); ++i) {
-        if (i < lead || (shape[i - lead] == 1 && x.shape()[i] != 1)) {
+    bool ok = fits;
+    for (std::size_t i = 0; ok && i < from.size(); ++i) {
+        if (i < lead || (shape[i - lead] == 1 && from[i] != 1)) {
             axes.push_back(i);
+        } else {
+            ok = shape[i - lead] == from[i];
         }
     }
-    AnyArray out = detail::visit(x, [&](const auto& a) -> AnyArray {
+    detail::require<ShapeError>(ok, "sum_to: a tensor of shape {} cannot be summed to {}",
+                                shape_string(from), shape_string(shape));
+    auto out = detail::visit(x, [&](const auto& a) -> detail::SharedArray {
         using T = typename std::decay_t<decltype(a)>::value_type;
-        Array<T> reduced = axes.empty() ? Array<T>(a) : detail::sum_axes(a, axes);
-        reduced.reshape(shape);
-        return reduced;
+        auto data = std::make_shared<AnyArray>(
+            std::in_place_type<Array<T>>, axes.empty() ? Array<T>(a) : detail::sum_axes(a, axes));
+        std::get<Array<T>>(*data).reshape(shape);
+        return data;
     });
     return detail::record_op(
         Op::sum_to, std::move(out), {x},

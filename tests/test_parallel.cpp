@@ -112,6 +112,71 @@ TEST_SUITE("parallel") {
         CHECK(wrong == 0);
     }
 
+    TEST_CASE("broadcast ops, expand and sum_to agree with a plain loop on one and two threads") {
+        ThreadCountGuard guard;
+        // value[i] of a tensor of `shape` read at output index k of `out` (broadcasting).
+        auto at = [](const Shape& shape, const Shape& out, std::size_t k) {
+            std::size_t index = 0, stride = 1;
+            const std::size_t lead = out.size() - shape.size();
+            for (std::size_t d = out.size(); d-- > lead;) {
+                const std::size_t i = k % out[d];
+                k /= out[d];
+                if (shape[d - lead] != 1) {
+                    index += i * stride;
+                }
+                stride *= shape[d - lead];
+            }
+            return index;
+        };
+        // Shapes that merge axes, broadcast on the inner or the outer side, drop leading axes,
+        // and (the last) are large enough for both threads, with a tail in every run.
+        const std::vector<std::pair<Shape, Shape>> cases = {
+            {{2, 3, 4}, {3, 1}},    {{5, 1, 7}, {1, 6, 1}},       {{4, 1}, {1, 9}},
+            {{3}, {2, 1, 3}},       {{2, 1, 3, 1}, {1, 4, 1, 5}}, {{1}, {17}},
+            {{6, 5, 4}, {6, 1, 4}}, {{64, 33, 64}, {1, 33, 1}},
+        };
+        for (const auto& [sa, sb] : cases) {
+            CAPTURE(shape_string(sa));
+            CAPTURE(shape_string(sb));
+            const Shape out = detail::broadcast_shapes("test", sa, sb);
+            Tensor a = randn(sa, kFloat32);
+            Tensor b = randn(sb, kFloat32);
+            const std::vector<double> va = a.to_vector(), vb = b.to_vector();
+            std::size_t n = 1;
+            for (std::size_t s : out) {
+                n *= s;
+            }
+            for (int threads : {1, 2}) {
+                set_num_threads(threads);
+                const std::vector<double> diff = sub(a, b).to_vector();
+                const std::vector<double> prod = mul(b, a).to_vector();
+                const std::vector<double> grown = expand(a, out).to_vector();
+                std::size_t wrong = 0;
+                for (std::size_t k = 0; k < n; ++k) {
+                    const auto x = static_cast<float>(va[at(sa, out, k)]);
+                    const auto y = static_cast<float>(vb[at(sb, out, k)]);
+                    wrong += diff[k] != static_cast<double>(x - y);
+                    wrong += prod[k] != static_cast<double>(y * x);
+                    wrong += grown[k] != static_cast<double>(x);
+                }
+                CHECK(wrong == 0);
+
+                // sum_to of a broadcast product back to each operand's shape.
+                const Tensor p = mul(a, b);
+                const std::vector<double> to_a = sum_to(p, sa).to_vector();
+                std::vector<double> want(va.size(), 0.0);
+                for (std::size_t k = 0; k < n; ++k) {
+                    want[at(sa, out, k)] += prod[k];
+                }
+                std::size_t off = 0;
+                for (std::size_t i = 0; i < want.size(); ++i) {
+                    off += std::abs(to_a[i] - want[i]) > 1e-4 * (10.0 + std::abs(want[i]));
+                }
+                CHECK(off == 0);
+            }
+        }
+    }
+
     TEST_CASE("relu keeps NaN and zeroes negatives; the tail of a batch is computed alike") {
         const double nan = std::numeric_limits<double>::quiet_NaN();
         Tensor x = tensor({-1.0, 0.0, 2.5, nan, -0.0, 3.0, -7.0, 1.0, 4.0, -2.0, nan}, {11},
