@@ -186,7 +186,11 @@ History fit(Module& model, optim::Optimizer& optimizer, DataLoader& train, DataL
             record.seconds = seconds_since(epoch_start);
             if (samples > 0) {
                 record.train_loss = total_loss / static_cast<double>(samples);
-                record.train_accuracy = static_cast<double>(correct) / static_cast<double>(samples);
+                // A batch_loss hook hides the logits, so there is no training accuracy to
+                // report: NaN says so, where 0 would read as a measured value.
+                record.train_accuracy = options.batch_loss ? std::nan("")
+                                                           : static_cast<double>(correct) /
+                                                                 static_cast<double>(samples);
             }
         }
         if (test != nullptr) {

@@ -69,7 +69,8 @@ struct FitOptions {
     /// Classification: accuracy is recorded (argmax of the output against int64 targets).
     bool classify = true;
     /// When set, replaces forward + loss for a training batch (adversarial training, custom
-    /// objectives): returns the scalar to backpropagate. The reported train loss is its value.
+    /// objectives): returns the scalar to backpropagate. The reported train loss is its value;
+    /// the train accuracy is NaN, since the hook does not hand back the logits.
     std::function<Tensor(Module& model, const Batch& batch)> batch_loss;
     /// After backward, before the optimizer step: gradient clipping.
     std::function<void()> after_backward;
