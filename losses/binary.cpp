@@ -15,9 +15,9 @@ using detail::parse_reduction;
 // log is taken of 1 instead, so neither value nor gradient becomes inf or NaN there.
 Tensor clamped_log(const Tensor& p) {
     const double floor = std::exp(-100.0);
-    Tensor kept = detail::mask_of(p, [floor](double v) { return v > floor; });
-    Tensor safe = add(mul(p, kept), sub(1.0, kept));
-    return sub(mul(log(safe), kept), mul(sub(1.0, kept), 100.0));
+    Tensor kept = gt(p, floor);
+    Tensor safe = where(kept, p, scalar_tensor(1.0, p.dtype()));
+    return where(kept, log(safe), scalar_tensor(-100.0, p.dtype()));
 }
 
 // softplus(-x) = log(1 + exp(-x)) in the stable form PyTorch uses: with m = max(-x, 0),
@@ -83,8 +83,7 @@ Tensor kl_div(const Tensor& input, const Tensor& target, Reduction reduction, bo
         loss = mul(exp(target), sub(target, input));
     } else {
         // xlogy(t, t) - t * input: t log t is taken as 0 where t = 0 (log of 1 there).
-        Tensor positive = detail::mask_of(target, [](double v) { return v > 0; });
-        Tensor safe = add(mul(target, positive), sub(1.0, positive));
+        Tensor safe = where(gt(target, 0.0), target, scalar_tensor(1.0, target.dtype()));
         loss = sub(mul(target, log(safe)), mul(target, input));
     }
     if (reduction == Reduction::batchmean) {

@@ -10,15 +10,16 @@ namespace {
 
 using detail::parse_reduction;
 
-// The class-index targets of one batch, as constant tensors for the loss to multiply by.
+// The class-index targets of one batch, checked against the input.
 struct ClassTargets {
-    Tensor one_hot;  // input's shape: 1 at (n, y_n, ...) for targets not ignored, else 0
-    Tensor kept;     // target's shape: 1 where the target is not ignored
+    Tensor index;  // int64, input's shape with the class axis of size 1: y_n, 0 where ignored
+    Tensor kept;   // target's shape, input's dtype: 1 where the target is not ignored
+    std::vector<std::int64_t> target_shape;
     std::int64_t class_axis = 1;
     std::size_t classes = 0;
 };
 
-// Checks class-index targets against the input and builds their one-hot mask. The class
+// Checks class-index targets against the input and builds the index for gather. The class
 // axis is 1, or 0 for an unbatched (C) input with a 0-d target.
 ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& target,
                            std::optional<std::int64_t> ignore_index) {
@@ -39,17 +40,16 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
     ClassTargets result;
     result.class_axis = static_cast<std::int64_t>(axis);
     result.classes = input.shape()[axis];
-    std::size_t inner = 1;  // elements per class slice: d1 * d2 * ...
-    for (std::size_t i = axis + 1; i < input.dim(); ++i) {
-        inner *= input.shape()[i];
-    }
-    result.one_hot = zeros(detail::to_shape(input.shape()), input.dtype());
+    result.target_shape.assign(target.shape().begin(), target.shape().end());
+    Shape index_shape = detail::to_shape(input.shape());
+    index_shape[axis] = 1;
+    result.index = zeros(index_shape, kInt64);
     result.kept = zeros(detail::to_shape(target.shape()), input.dtype());
     const std::int64_t* labels = target.data_ptr<std::int64_t>();
+    std::int64_t* index = result.index.data_ptr<std::int64_t>();
     const auto classes = static_cast<std::int64_t>(result.classes);
-    detail::visit(result.one_hot, [&](auto& hot) {
-        using T = typename std::decay_t<decltype(hot)>::value_type;
-        T* kept = detail::array_as<T>(result.kept).data();
+    detail::visit(result.kept, [&](auto& kept) {
+        using T = typename std::decay_t<decltype(kept)>::value_type;
         for (std::size_t k = 0; k < target.numel(); ++k) {
             const std::int64_t y = labels[k];
             if (ignore_index && y == *ignore_index) {
@@ -61,13 +61,25 @@ ClassTargets class_targets(const char* op, const Tensor& input, const Tensor& ta
                 "{}{})",
                 op, y, k, classes, classes - 1,
                 ignore_index ? fmt::format(", or ignore_index {}", *ignore_index) : "");
-            const std::size_t n = k / inner;
-            const std::size_t r = k % inner;
-            hot.data()[(n * result.classes + static_cast<std::size_t>(y)) * inner + r] = T(1);
-            kept[k] = T(1);
+            index[k] = y;  // index has target's elements in target's order
+            kept.data()[k] = T(1);
         }
     });
     return result;
+}
+
+// weight[y_n] in the shape `shape`, for a class weight from class_weight().
+Tensor pick_weight(const Tensor& weight, const ClassTargets& targets,
+                   const std::vector<std::int64_t>& shape) {
+    return reshape(index_select(reshape(weight, {-1}), 0, reshape(targets.index, {-1})), shape);
+}
+
+// The weight of each sample in the target's shape: weight[y_n], 0 where ignored.
+Tensor sample_weight(const Tensor& weight, const ClassTargets& targets) {
+    if (!weight.defined()) {
+        return targets.kept;
+    }
+    return mul(pick_weight(weight, targets, targets.target_shape), targets.kept);
 }
 
 // The class weight reshaped to broadcast along the class axis: (C) becomes (1, C, 1, ...).
@@ -84,11 +96,13 @@ Tensor class_weight(const char* op, const Tensor& weight, const Tensor& input,
     return reshape(weight, shape);
 }
 
-// -sum_c w[c] one_hot * logp over the class axis, reduced with PyTorch's weighted mean.
+// -w[y_n] logp[n, y_n], reduced with PyTorch's weighted mean.
 Tensor weighted_nll(const char* op, const Tensor& logp, const ClassTargets& targets,
                     const Tensor& weight, Reduction reduction) {
-    Tensor picked = weight.defined() ? mul(targets.one_hot, weight) : targets.one_hot;
-    Tensor losses = neg(sum(mul(picked, logp), {targets.class_axis}));  // target's shape
+    Tensor picked = sample_weight(weight, targets);  // target's shape
+    Tensor logp_target = reshape(gather(logp, targets.class_axis, targets.index),
+                                 targets.target_shape);
+    Tensor losses = neg(mul(logp_target, picked));
     if (reduction == Reduction::mean) {
         return div(sum(losses), sum(picked));
     }
@@ -157,8 +171,7 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target,
     Tensor terms = weight.defined() ? mul(logp, weight) : logp;
     Tensor smooth = mul(neg(sum(terms, {targets.class_axis})), targets.kept);
     if (options.reduction == Reduction::mean) {
-        Tensor picked = weight.defined() ? mul(targets.one_hot, weight) : targets.one_hot;
-        smooth = div(sum(smooth), sum(picked));
+        smooth = div(sum(smooth), sum(sample_weight(weight, targets)));
     } else {
         smooth = detail::reduce_loss(op, smooth, options.reduction);
     }
@@ -175,15 +188,17 @@ Tensor multi_margin_loss(const Tensor& input, const Tensor& target, int p, doubl
                                 shape_string(input.shape()));
     const std::int64_t axis = targets.class_axis;
 
-    Tensor x_target = sum(mul(targets.one_hot, input), {axis}, true);  // (N, 1)
-    Tensor others = sub(1.0, targets.one_hot);                         // (N, C)
-    Tensor hinge = mul(relu(add(sub(input, x_target), margin)), others);
+    Tensor x_target = gather(input, axis, targets.index);  // (N, 1)
+    // The target class itself is left out of the sum: its hinge is set to 0.
+    Tensor hinge = where(one_hot(target, static_cast<std::int64_t>(targets.classes)),
+                         zeros({}, input.dtype()), relu(add(sub(input, x_target), margin)));
     if (p == 2) {
         hinge = mul(hinge, hinge);
     }
     if (weight.defined()) {
         Tensor w = class_weight(op, weight, input, axis, targets.classes);
-        hinge = mul(hinge, sum(mul(targets.one_hot, w), {axis}, true));  // w[y_n], (N, 1)
+        std::vector<std::int64_t> shape(x_target.shape().begin(), x_target.shape().end());
+        hinge = mul(hinge, pick_weight(w, targets, shape));  // w[y_n], (N, 1)
     }
     Tensor losses = div(sum(hinge, {axis}), static_cast<double>(targets.classes));
     return detail::reduce_loss(op, losses, reduction);

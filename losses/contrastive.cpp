@@ -31,21 +31,20 @@ Tensor nt_xent_loss(const Tensor& z1, const Tensor& z2, double temperature, Redu
     const std::size_t n = z1.shape()[0];
 
     Tensor z = concat({z1, z2}, 0);                                               // (2N, D)
-    Tensor norms = detail::clamp_min_of(sqrt(sum(mul(z, z), {1}, true)), 1e-12);  // (2N, 1)
+    Tensor norms = clamp_min(sqrt(sum(mul(z, z), {1}, true)), 1e-12);  // (2N, 1)
     Tensor unit = div(z, norms);
     Tensor similarity = div(matmul(unit, transpose(unit, 0, 1)), temperature);  // (2N, 2N)
 
     // Self-similarity is masked out by a large finite offset rather than -inf: exp of it is
-    // 0, and the one-hot pick below multiplies it by 0 without producing NaN.
+    // 0, so log_softmax stays finite and its gradient free of NaN.
     Tensor eye = detail::eye_like(2 * n, z1);
     Tensor logp = log_softmax(sub(similarity, mul(eye, 1e9)), 1);
-    Tensor positives = zeros({2 * n, 2 * n}, z1.dtype());
-    detail::visit(positives, [&](auto& a) {
-        for (std::size_t i = 0; i < 2 * n; ++i) {
-            a(i, (i + n) % (2 * n)) = 1;
-        }
-    });
-    Tensor losses = neg(sum(mul(positives, logp), {1}));  // (2N)
+    Tensor positives = zeros({2 * n, 1}, kInt64);  // row i's positive is column (i + n) mod 2N
+    std::int64_t* column = positives.data_ptr<std::int64_t>();
+    for (std::size_t i = 0; i < 2 * n; ++i) {
+        column[i] = static_cast<std::int64_t>((i + n) % (2 * n));
+    }
+    Tensor losses = neg(reshape(gather(logp, 1, positives), {-1}));  // (2N)
     return detail::reduce_loss(op, losses, reduction);
 }
 

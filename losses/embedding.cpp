@@ -22,7 +22,7 @@ Tensor pairwise_distance(const Tensor& x, const Tensor& y, double p, double eps)
     if (p == 2) {
         return sqrt(sum(mul(d, d), {-1}));
     }
-    Tensor magnitude = detail::abs_of(d);
+    Tensor magnitude = abs(d);
     if (p == 1) {
         return sum(magnitude, {-1});
     }
@@ -43,20 +43,17 @@ Tensor cosine_embedding_loss(const Tensor& input1, const Tensor& input2, const T
                                 shape_string(input1.shape()), shape_string(expected),
                                 shape_string(target.shape()));
     const std::vector<double> labels = target.to_vector();
-    std::vector<double> is_similar(labels.size());
     for (std::size_t i = 0; i < labels.size(); ++i) {
         detail::require(labels[i] == 1 || labels[i] == -1,
                         "{}: target values must be 1 or -1; element {} is {}", op, i, labels[i]);
-        is_similar[i] = labels[i] == 1 ? 1.0 : 0.0;
     }
-    Tensor similar = tensor(is_similar, expected, input1.dtype());
 
     constexpr double kEpsilon = 1e-12;  // PyTorch's, added to each squared norm
     Tensor dot = sum(mul(input1, input2), {-1});
     Tensor norms = mul(add(sum(mul(input1, input1), {-1}), kEpsilon),
                        add(sum(mul(input2, input2), {-1}), kEpsilon));
     Tensor cos = div(dot, sqrt(norms));
-    Tensor loss = detail::select(similar, sub(1.0, cos), relu(sub(cos, margin)));
+    Tensor loss = where(gt(target, 0.0), sub(1.0, cos), relu(sub(cos, margin)));
     return detail::reduce_loss(op, loss, reduction);
 }
 
@@ -79,7 +76,7 @@ Tensor triplet_margin_loss(const Tensor& anchor, const Tensor& positive, const T
     Tensor d_pos = pairwise_distance(anchor, positive, p, eps);
     Tensor d_neg = pairwise_distance(anchor, negative, p, eps);
     if (swap) {
-        d_neg = detail::min_of(d_neg, pairwise_distance(positive, negative, p, eps));
+        d_neg = minimum(d_neg, pairwise_distance(positive, negative, p, eps));
     }
     Tensor loss = relu(add(sub(d_pos, d_neg), margin));
     return detail::reduce_loss(op, loss, reduction);

@@ -69,28 +69,6 @@ void require_broadcasts_to(const char* op, const Tensor& t, const Tensor& like, 
                         shape_string(t.shape()), shape_string(shape));
 }
 
-Tensor select(const Tensor& mask, const Tensor& a, const Tensor& b) {
-    return add(mul(mask, a), mul(sub(1.0, mask), b));
-}
-
-Tensor abs_of(const Tensor& x) {
-    Tensor sign = make_tensor(map_array(x, [](const auto& a) { return xt::sign(a); }));
-    return mul(x, sign);
-}
-
-Tensor clamp_min_of(const Tensor& x, double low) {
-    return add(relu(sub(x, low)), low);
-}
-
-Tensor min_of(const Tensor& a, const Tensor& b) {
-    Tensor mask = make_tensor(map_array(a, [&](const auto& x) {
-        using T = typename std::decay_t<decltype(x)>::value_type;
-        const auto& y = array_as<T>(b);
-        return xt::cast<T>(x <= y);
-    }));
-    return select(mask, a, b);
-}
-
 Tensor eye_like(std::size_t n, const Tensor& like) {
     Tensor eye = zeros({n, n}, like.dtype());
     return visit(eye, [&](auto& a) {

@@ -23,7 +23,7 @@ Tensor mse_loss(const Tensor& input, const Tensor& target, Reduction reduction) 
 
 Tensor l1_loss(const Tensor& input, const Tensor& target, Reduction reduction) {
     detail::require_pair("l1_loss", input, target);
-    return detail::reduce_loss("l1_loss", detail::abs_of(sub(input, target)), reduction);
+    return detail::reduce_loss("l1_loss", abs(sub(input, target)), reduction);
 }
 
 Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduction, double beta) {
@@ -31,14 +31,13 @@ Tensor smooth_l1_loss(const Tensor& input, const Tensor& target, Reduction reduc
     detail::require(beta >= 0, "smooth_l1_loss: beta must be non-negative; got {}", beta);
 
     Tensor d = sub(input, target);
-    Tensor abs_d = detail::abs_of(d);
+    Tensor abs_d = abs(d);
     if (beta == 0) {
         return detail::reduce_loss("smooth_l1_loss", abs_d, reduction);
     }
-    Tensor inside = detail::mask_of(d, [beta](double v) { return std::abs(v) < beta; });
     Tensor quadratic = mul(mul(d, d), 0.5 / beta);
     Tensor linear = sub(abs_d, 0.5 * beta);
-    return detail::reduce_loss("smooth_l1_loss", detail::select(inside, quadratic, linear),
+    return detail::reduce_loss("smooth_l1_loss", where(lt(abs_d, beta), quadratic, linear),
                                reduction);
 }
 
@@ -47,10 +46,10 @@ Tensor huber_loss(const Tensor& input, const Tensor& target, Reduction reduction
     detail::require(delta > 0, "huber_loss: delta must be positive; got {}", delta);
 
     Tensor d = sub(input, target);
-    Tensor inside = detail::mask_of(d, [delta](double v) { return std::abs(v) < delta; });
+    Tensor abs_d = abs(d);
     Tensor quadratic = mul(mul(d, d), 0.5);
-    Tensor linear = mul(sub(detail::abs_of(d), 0.5 * delta), delta);
-    return detail::reduce_loss("huber_loss", detail::select(inside, quadratic, linear), reduction);
+    Tensor linear = mul(sub(abs_d, 0.5 * delta), delta);
+    return detail::reduce_loss("huber_loss", where(lt(abs_d, delta), quadratic, linear), reduction);
 }
 
 Tensor log_cosh(const Tensor& x) {

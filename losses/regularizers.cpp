@@ -36,7 +36,7 @@ Tensor squares(const TensorList& tensors) {
 }
 
 Tensor magnitudes(const TensorList& tensors) {
-    return total(tensors, [](const Tensor& w) { return detail::abs_of(w); });
+    return total(tensors, [](const Tensor& w) { return abs(w); });
 }
 
 }  // namespace

@@ -87,10 +87,6 @@ std::string GELU::extra_repr() const {
     return approximate_ == "none" ? "" : fmt::format("approximate='{}'", approximate_);
 }
 
-}  // namespace wengert
-
-namespace wengert {
-
 namespace {
 
 std::string pair_string(IntPair p) {
@@ -103,6 +99,23 @@ Tensor default_bias(std::size_t size, std::size_t fan_in, Generator* generator) 
     return nn::init::uniform_(zeros({size}), -bound, bound, generator);
 }
 
+// PyTorch's default weight of Linear and ConvNd: kaiming_uniform_ with a = sqrt(5).
+Tensor default_weight(Shape shape, Generator* generator) {
+    return nn::init::kaiming_uniform_(zeros(std::move(shape)), std::sqrt(5.0),
+                                      nn::init::FanMode::fan_in, nn::init::Nonlinearity::leaky_relu,
+                                      generator);
+}
+
+void require_groups(const char* layer, std::size_t in_channels, std::size_t out_channels,
+                    std::int64_t groups) {
+    const auto g = static_cast<std::size_t>(groups);
+    detail::require(groups > 0 && in_channels > 0 && out_channels > 0 && in_channels % g == 0 &&
+                        out_channels % g == 0,
+                    "{}: groups ({}) must be positive and divide in_channels ({}) and "
+                    "out_channels ({})",
+                    layer, groups, in_channels, out_channels);
+}
+
 }  // namespace
 
 Linear::Linear(std::size_t in_features, std::size_t out_features, bool with_bias,
@@ -112,10 +125,7 @@ Linear::Linear(std::size_t in_features, std::size_t out_features, bool with_bias
                     "Linear: in_features and out_features must be positive; got {} and {}",
                     in_features, out_features);
     // Weight before bias: the order of draws PyTorch's reset_parameters uses.
-    weight = register_parameter(
-        "weight", nn::init::kaiming_uniform_(zeros({out_features, in_features}), std::sqrt(5.0),
-                                             nn::init::FanMode::fan_in,
-                                             nn::init::Nonlinearity::leaky_relu, generator));
+    weight = register_parameter("weight", default_weight({out_features, in_features}, generator));
     if (with_bias) {
         bias = register_parameter("bias", default_bias(out_features, in_features, generator));
     }
@@ -134,20 +144,14 @@ Conv2d::Conv2d(std::size_t in_channels, std::size_t out_channels, IntPair kernel
                IntPair stride, IntPair padding, IntPair dilation, std::int64_t groups,
                bool with_bias, Generator* generator)
     : Module("Conv2d"), stride_(stride), padding_(padding), dilation_(dilation), groups_(groups) {
+    require_groups("Conv2d", in_channels, out_channels, groups);
     const auto g = static_cast<std::size_t>(groups);
-    detail::require(groups > 0 && in_channels > 0 && out_channels > 0 && in_channels % g == 0 &&
-                        out_channels % g == 0,
-                    "Conv2d: groups ({}) must be positive and divide in_channels ({}) and "
-                    "out_channels ({})",
-                    groups, in_channels, out_channels);
     detail::require(kernel_size.h > 0 && kernel_size.w > 0,
                     "Conv2d: kernel_size must be positive; got {}", pair_string(kernel_size));
     const auto kh = static_cast<std::size_t>(kernel_size.h);
     const auto kw = static_cast<std::size_t>(kernel_size.w);
-    weight = register_parameter(
-        "weight", nn::init::kaiming_uniform_(zeros({out_channels, in_channels / g, kh, kw}),
-                                             std::sqrt(5.0), nn::init::FanMode::fan_in,
-                                             nn::init::Nonlinearity::leaky_relu, generator));
+    weight = register_parameter("weight",
+                                default_weight({out_channels, in_channels / g, kh, kw}, generator));
     if (with_bias) {
         bias = register_parameter("bias",
                                   default_bias(out_channels, in_channels / g * kh * kw, generator));
@@ -181,18 +185,12 @@ Conv1d::Conv1d(std::size_t in_channels, std::size_t out_channels, std::int64_t k
                std::int64_t stride, std::int64_t padding, std::int64_t dilation,
                std::int64_t groups, bool with_bias, Generator* generator)
     : Module("Conv1d"), stride_(stride), padding_(padding), dilation_(dilation), groups_(groups) {
+    require_groups("Conv1d", in_channels, out_channels, groups);
     const auto g = static_cast<std::size_t>(groups);
-    detail::require(groups > 0 && in_channels > 0 && out_channels > 0 && in_channels % g == 0 &&
-                        out_channels % g == 0,
-                    "Conv1d: groups ({}) must be positive and divide in_channels ({}) and "
-                    "out_channels ({})",
-                    groups, in_channels, out_channels);
     detail::require(kernel_size > 0, "Conv1d: kernel_size must be positive; got {}", kernel_size);
     const auto k = static_cast<std::size_t>(kernel_size);
-    weight = register_parameter(
-        "weight", nn::init::kaiming_uniform_(zeros({out_channels, in_channels / g, k}),
-                                             std::sqrt(5.0), nn::init::FanMode::fan_in,
-                                             nn::init::Nonlinearity::leaky_relu, generator));
+    weight =
+        register_parameter("weight", default_weight({out_channels, in_channels / g, k}, generator));
     if (with_bias) {
         bias =
             register_parameter("bias", default_bias(out_channels, in_channels / g * k, generator));

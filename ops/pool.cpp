@@ -238,6 +238,11 @@ struct AverageWindows {
     PlaneShape shape;
     AxisWindows h, w;
     i64 divisor_override;  // 0: none
+
+    // The divisor of output window (hi, wi); 0 for a window without input elements.
+    i64 divisor(std::size_t hi, std::size_t wi) const {
+        return divisor_override > 0 ? divisor_override : h.count[hi] * w.count[wi];
+    }
 };
 
 using Windows = std::shared_ptr<const AverageWindows>;
@@ -263,8 +268,7 @@ Tensor average(const Tensor& x, const Windows& windows) {
                             total += src[ih * p.in_w + iw];
                         }
                     }
-                    const i64 divisor =
-                        a.divisor_override > 0 ? a.divisor_override : a.h.count[hi] * a.w.count[wi];
+                    const i64 divisor = a.divisor(hi, wi);
                     dst[oh * p.out_w + ow] = divisor > 0 ? total / static_cast<T>(divisor) : T(0);
                 }
             }
@@ -290,8 +294,7 @@ Tensor average_backward(const Tensor& grad, const Windows& windows) {
                 const auto hi = static_cast<std::size_t>(oh);
                 for (i64 ow = 0; ow < p.out_w; ++ow) {
                     const auto wi = static_cast<std::size_t>(ow);
-                    const i64 divisor =
-                        a.divisor_override > 0 ? a.divisor_override : a.h.count[hi] * a.w.count[wi];
+                    const i64 divisor = a.divisor(hi, wi);
                     if (divisor == 0) {
                         continue;
                     }

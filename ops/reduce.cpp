@@ -58,11 +58,6 @@ AxisView axis_view(ShapeView shape, std::size_t axis) {
     return view;
 }
 
-// sign(x) as a constant: its derivative is zero wherever it is defined.
-Tensor constant_sign(const Tensor& x) {
-    return detail::make_tensor(detail::map_array(x, [](const auto& a) { return xt::sign(a); }));
-}
-
 std::size_t reduced_count(ShapeView shape, const std::vector<std::size_t>& axes) {
     std::size_t count = 1;
     for (std::size_t axis : axes) {
@@ -171,7 +166,6 @@ using detail::Array;
 using detail::axis_view;
 using detail::AxisView;
 using detail::BackwardCall;
-using detail::constant_sign;
 using detail::extreme_axes;
 using detail::keepdim_shape;
 using detail::reduced_count;

@@ -28,8 +28,6 @@ AxisView axis_view(ShapeView shape, std::size_t axis);
 
 /// The number of elements each slice over `axes` holds.
 std::size_t reduced_count(ShapeView shape, const std::vector<std::size_t>& axes);
-/// sign(x) as a tensor without history (its derivative is zero wherever it is defined).
-Tensor constant_sign(const Tensor& x);
 
 /// The maximum (take_max) or minimum over `axes`, with `axes` removed from the shape; NaN
 /// propagates as in PyTorch. Instantiated for float and double.

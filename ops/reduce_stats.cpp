@@ -20,17 +20,12 @@ using detail::Array;
 using detail::axis_view;
 using detail::AxisView;
 using detail::BackwardCall;
-using detail::constant_sign;
 using detail::extreme_axes;
 using detail::keepdim_shape;
 using detail::reduced_count;
 using detail::reduced_shape;
 using detail::spread;
 using detail::tie_weights;
-
-}  // namespace
-
-namespace {
 
 struct VarPlan {
     std::vector<std::size_t> axes;
@@ -251,7 +246,7 @@ Tensor norm(const Tensor& x, double p, const std::vector<std::int64_t>& axes, bo
         [x, p, resolved, kept,
          input = detail::to_shape(x.shape())](const BackwardCall& call) -> TensorList {
             const Tensor& g = call.grad_output;
-            Tensor s = constant_sign(x);
+            Tensor s = sign(x.detach());  // constant: its derivative is 0 where defined
             if (p == 1.0) {
                 return {mul(spread(g, kept, input), s)};
             }

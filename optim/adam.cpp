@@ -14,18 +14,18 @@ void check_betas(std::string_view optimizer, double beta1, double beta2) {
                  beta2, "expected 0 <= beta2 < 1");
 }
 
+void check_adam_options(std::string_view name, double lr, double eps, double beta1, double beta2,
+                        double weight_decay) {
+    check_option(lr >= 0.0, name, "learning rate", "lr", lr, "expected lr >= 0");
+    check_option(eps >= 0.0, name, "epsilon value", "eps", eps, "expected eps >= 0");
+    check_betas(name, beta1, beta2);
+    check_option(weight_decay >= 0.0, name, "weight_decay value", "weight_decay", weight_decay,
+                 "expected weight_decay >= 0");
+}
+
 }  // namespace detail
 
 namespace {
-
-void check_adam(std::string_view name, double lr, double eps, double beta1, double beta2,
-                double weight_decay) {
-    detail::check_option(lr >= 0.0, name, "learning rate", "lr", lr, "expected lr >= 0");
-    detail::check_option(eps >= 0.0, name, "epsilon value", "eps", eps, "expected eps >= 0");
-    detail::check_betas(name, beta1, beta2);
-    detail::check_option(weight_decay >= 0.0, name, "weight_decay value", "weight_decay",
-                         weight_decay, "expected weight_decay >= 0");
-}
 
 struct AdamStep {
     double lr, beta1, beta2, eps, coupled_decay, decoupled_decay;
@@ -84,7 +84,7 @@ std::vector<OptionField> AdamOptions::fields() {
 }
 
 void AdamOptions::validate() const {
-    check_adam("Adam", lr_, eps_, beta1_, beta2_, weight_decay_);
+    detail::check_adam_options("Adam", lr_, eps_, beta1_, beta2_, weight_decay_);
 }
 
 std::unique_ptr<OptimizerOptions> AdamWOptions::clone() const {
@@ -102,7 +102,7 @@ std::vector<OptionField> AdamWOptions::fields() {
 }
 
 void AdamWOptions::validate() const {
-    check_adam("AdamW", lr_, eps_, beta1_, beta2_, weight_decay_);
+    detail::check_adam_options("AdamW", lr_, eps_, beta1_, beta2_, weight_decay_);
 }
 
 Adam::Adam(TensorList params, const AdamOptions& options)

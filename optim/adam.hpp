@@ -1,8 +1,6 @@
 #pragma once
 // Adam and AdamW: adaptive moment estimation, with coupled or decoupled weight decay.
 
-#include <array>
-
 #include "optimizer.hpp"
 
 namespace wengert::optim {
@@ -17,12 +15,7 @@ public:
     /// lr >= 0, eps >= 0, 0 <= beta1, beta2 < 1, weight_decay >= 0.
     void validate() const override;
 
-    AdamOptions& betas(std::array<double, 2> betas) {
-        beta1_ = betas[0];
-        beta2_ = betas[1];
-        return *this;
-    }
-    std::array<double, 2> betas() const { return {beta1_, beta2_}; }
+    WENGERT_BETAS_OPTION
 
     WENGERT_OPTION(double, lr);
     WENGERT_OPTION(double, beta1) = 0.9;
@@ -42,12 +35,7 @@ public:
     std::vector<OptionField> fields() override;
     void validate() const override;
 
-    AdamWOptions& betas(std::array<double, 2> betas) {
-        beta1_ = betas[0];
-        beta2_ = betas[1];
-        return *this;
-    }
-    std::array<double, 2> betas() const { return {beta1_, beta2_}; }
+    WENGERT_BETAS_OPTION
 
     WENGERT_OPTION(double, lr);
     WENGERT_OPTION(double, beta1) = 0.9;
@@ -94,6 +82,11 @@ namespace detail {
 
 /// Checks 0 <= beta < 1 for betas at index 0 and 1, as every Adam-like optimizer does.
 void check_betas(std::string_view optimizer, double beta1, double beta2);
+
+/// Checks lr >= 0, eps >= 0, the betas and weight_decay >= 0 in PyTorch's order, for the
+/// options every Adam-like optimizer with an eps shares.
+void check_adam_options(std::string_view optimizer, double lr, double eps, double beta1,
+                        double beta2, double weight_decay);
 
 }  // namespace detail
 }  // namespace wengert::optim

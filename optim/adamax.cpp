@@ -21,11 +21,7 @@ std::vector<OptionField> AdamaxOptions::fields() {
 }
 
 void AdamaxOptions::validate() const {
-    detail::check_option(lr_ >= 0.0, "Adamax", "learning rate", "lr", lr_, "expected lr >= 0");
-    detail::check_betas("Adamax", beta1_, beta2_);
-    detail::check_option(eps_ >= 0.0, "Adamax", "epsilon value", "eps", eps_, "expected eps >= 0");
-    detail::check_option(weight_decay_ >= 0.0, "Adamax", "weight_decay value", "weight_decay",
-                         weight_decay_, "expected weight_decay >= 0");
+    detail::check_adam_options("Adamax", lr_, eps_, beta1_, beta2_, weight_decay_);
 }
 
 Adamax::Adamax(TensorList params, const AdamaxOptions& options)

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
+#include <type_traits>
 
 #include "../autograd/error.hpp"
 #include "optimizer.hpp"
@@ -11,10 +12,21 @@ namespace wengert::optim {
 
 namespace {
 
+// Calls f(g, n) with the data and size of the gradient of each parameter that has one.
+template <class F>
+void for_each_grad(const TensorList& params, F f) {
+    for (const Tensor& p : params) {
+        Tensor grad = p.defined() ? p.grad() : Tensor();
+        if (!grad.defined()) {
+            continue;
+        }
+        detail::dispatch(grad,
+                         [&](auto zero) { f(grad.data_ptr<decltype(zero)>(), grad.numel()); });
+    }
+}
+
 template <class T>
-double tensor_norm(const Tensor& grad, double norm_type) {
-    const T* g = grad.data_ptr<T>();
-    const std::size_t n = grad.numel();
+double tensor_norm(const T* g, std::size_t n, double norm_type) {
     double acc = 0.0;
     if (std::isinf(norm_type)) {
         for (std::size_t i = 0; i < n; ++i) {
@@ -42,21 +54,15 @@ double clip_grad_norm_(const TensorList& params, double max_norm, double norm_ty
     // The norm of the per-gradient norms, as PyTorch computes it.
     double total = 0.0;
     bool any = false;
-    for (const Tensor& p : params) {
-        const Tensor grad = p.defined() ? p.grad() : Tensor();
-        if (!grad.defined()) {
-            continue;
-        }
+    for_each_grad(params, [&](const auto* g, std::size_t n) {
         any = true;
-        double norm = 0.0;
-        detail::dispatch(grad,
-                         [&](auto zero) { norm = tensor_norm<decltype(zero)>(grad, norm_type); });
+        const double norm = tensor_norm(g, n, norm_type);
         if (std::isinf(norm_type)) {
             total = std::isnan(norm) || std::isnan(total) ? norm + total : std::max(total, norm);
         } else {
             total += std::pow(norm, norm_type);
         }
-    }
+    });
     if (!any) {
         return 0.0;
     }
@@ -70,39 +76,25 @@ double clip_grad_norm_(const TensorList& params, double max_norm, double norm_ty
         norm_type, total);
 
     const double coef = std::min(1.0, max_norm / (total + 1e-6));
-    for (const Tensor& p : params) {
-        Tensor grad = p.defined() ? p.grad() : Tensor();
-        if (!grad.defined()) {
-            continue;
+    for_each_grad(params, [coef](auto* g, std::size_t n) {
+        using T = std::remove_pointer_t<decltype(g)>;
+        for (std::size_t i = 0; i < n; ++i) {
+            g[i] = static_cast<T>(g[i] * coef);
         }
-        detail::dispatch(grad, [&](auto zero) {
-            using T = decltype(zero);
-            T* g = grad.data_ptr<T>();
-            for (std::size_t i = 0; i < grad.numel(); ++i) {
-                g[i] = static_cast<T>(g[i] * coef);
-            }
-        });
-    }
+    });
     return total;
 }
 
 void clip_grad_value_(const TensorList& params, double clip_value) {
     wengert::detail::require(clip_value >= 0.0,
                              "clip_grad_value_: clip_value must be >= 0; it is {}", clip_value);
-    for (const Tensor& p : params) {
-        Tensor grad = p.defined() ? p.grad() : Tensor();
-        if (!grad.defined()) {
-            continue;
+    for_each_grad(params, [clip_value](auto* g, std::size_t n) {
+        using T = std::remove_pointer_t<decltype(g)>;
+        const auto hi = static_cast<T>(clip_value);
+        for (std::size_t i = 0; i < n; ++i) {
+            g[i] = std::clamp(g[i], static_cast<T>(-hi), hi);
         }
-        detail::dispatch(grad, [&](auto zero) {
-            using T = decltype(zero);
-            T* g = grad.data_ptr<T>();
-            const auto hi = static_cast<T>(clip_value);
-            for (std::size_t i = 0; i < grad.numel(); ++i) {
-                g[i] = std::clamp(g[i], static_cast<T>(-hi), hi);
-            }
-        });
-    }
+    });
 }
 
 }  // namespace wengert::optim

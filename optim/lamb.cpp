@@ -20,11 +20,7 @@ std::vector<OptionField> LAMBOptions::fields() {
 }
 
 void LAMBOptions::validate() const {
-    detail::check_option(lr_ >= 0.0, "LAMB", "learning rate", "lr", lr_, "expected lr >= 0");
-    detail::check_betas("LAMB", beta1_, beta2_);
-    detail::check_option(eps_ >= 0.0, "LAMB", "epsilon value", "eps", eps_, "expected eps >= 0");
-    detail::check_option(weight_decay_ >= 0.0, "LAMB", "weight_decay value", "weight_decay",
-                         weight_decay_, "expected weight_decay >= 0");
+    detail::check_adam_options("LAMB", lr_, eps_, beta1_, beta2_, weight_decay_);
 }
 
 LAMB::LAMB(TensorList params, const LAMBOptions& options)

@@ -1,8 +1,6 @@
 #pragma once
 // Lion: sign of an interpolated momentum, with decoupled weight decay.
 
-#include <array>
-
 #include "optimizer.hpp"
 
 namespace wengert::optim {
@@ -17,12 +15,7 @@ public:
     /// lr >= 0, 0 <= beta1, beta2 < 1, weight_decay >= 0.
     void validate() const override;
 
-    LionOptions& betas(std::array<double, 2> betas) {
-        beta1_ = betas[0];
-        beta2_ = betas[1];
-        return *this;
-    }
-    std::array<double, 2> betas() const { return {beta1_, beta2_}; }
+    WENGERT_BETAS_OPTION
 
     WENGERT_OPTION(double, lr);
     WENGERT_OPTION(double, beta1) = 0.9;

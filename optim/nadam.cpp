@@ -21,11 +21,7 @@ std::vector<OptionField> NAdamOptions::fields() {
 }
 
 void NAdamOptions::validate() const {
-    detail::check_option(lr_ >= 0.0, "NAdam", "learning rate", "lr", lr_, "expected lr >= 0");
-    detail::check_betas("NAdam", beta1_, beta2_);
-    detail::check_option(eps_ >= 0.0, "NAdam", "epsilon value", "eps", eps_, "expected eps >= 0");
-    detail::check_option(weight_decay_ >= 0.0, "NAdam", "weight_decay value", "weight_decay",
-                         weight_decay_, "expected weight_decay >= 0");
+    detail::check_adam_options("NAdam", lr_, eps_, beta1_, beta2_, weight_decay_);
     detail::check_option(momentum_decay_ >= 0.0, "NAdam", "momentum_decay value", "momentum_decay",
                          momentum_decay_, "expected momentum_decay >= 0");
 }

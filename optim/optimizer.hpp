@@ -10,6 +10,7 @@
 // the order of the groups, so state_dict() is a plain structure indexed by parameter that can
 // be copied, saved by a checkpoint, or averaged across processes.
 
+#include <array>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -75,6 +76,20 @@ public:                            \
                                    \
 private:                           \
     Type name##_
+
+/// Declares the chained setter `betas({beta1, beta2})` and the getter `betas()` of an
+/// Adam-like options class whose beta1 and beta2 are WENGERT_OPTIONs: betas are set
+/// together, as PyTorch's tuple, and read one at a time or as a pair.
+#define WENGERT_BETAS_OPTION                   \
+public:                                        \
+    auto& betas(std::array<double, 2> betas) { \
+        beta1_ = betas[0];                     \
+        beta2_ = betas[1];                     \
+        return *this;                          \
+    }                                          \
+    std::array<double, 2> betas() const {      \
+        return {beta1_, beta2_};               \
+    }
 
 /// Parameters optimized with one set of options.
 struct ParamGroup {
