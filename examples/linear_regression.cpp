@@ -130,7 +130,7 @@ int main(int argc, char** argv) {
         }
 
         fmt::print(stderr, "\nnoise floor (best possible MSE): {:.4f}\n", noise * noise);
-        examples::print_table({"schedule", "train MSE", "test MSE", "|w - w*|", "final lr", "s"},
+        examples::print_table({"schedule", "train MSE", "test MSE", "|w - w*|", "last-epoch lr", "s"},
                               rows);
         curves.push_back({"noise floor",
                           {1.0, static_cast<double>(flags.epochs)},
