@@ -130,8 +130,8 @@ int main(int argc, char** argv) {
         }
 
         fmt::print(stderr, "\nnoise floor (best possible MSE): {:.4f}\n", noise * noise);
-        examples::print_table({"schedule", "train MSE", "test MSE", "|w - w*|", "last-epoch lr", "s"},
-                              rows);
+        examples::print_table(
+            {"schedule", "train MSE", "test MSE", "|w - w*|", "last-epoch lr", "s"}, rows);
         curves.push_back({"noise floor",
                           {1.0, static_cast<double>(flags.epochs)},
                           {noise * noise, noise * noise}});

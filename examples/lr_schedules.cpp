@@ -82,8 +82,8 @@ int main(int argc, char** argv) {
 
         fmt::print(stderr, "\n{} epochs per schedule, {} {} at lr {}, batch {}\n", flags.epochs,
                    flags.optimizer, "MLP", flags.lr, flags.batch_size);
-        examples::print_table({"schedule", "test acc", "test loss", "train loss", "last-epoch lr", "s"},
-                              rows);
+        examples::print_table(
+            {"schedule", "test acc", "test loss", "train loss", "last-epoch lr", "s"}, rows);
         const std::string plot =
             examples::save_plot(flags.output, "schedules_test_accuracy.png", curves,
                                 {.title = "Fashion-MNIST MLP: test accuracy under each lr schedule",
