@@ -3,8 +3,8 @@
 //
 //   build/examples/fashion_cnn --output out/fashion_cnn
 //
-// The dataset's benchmark lists 0.916 test accuracy for a two-conv network; this one passes
-// 0.915 within its default epochs. No batch normalisation: batch_norm is composed of
+// The dataset's benchmark lists 0.916 test accuracy for a two-conv network; 5 epochs gave
+// 0.9103 here, hence the 10 default epochs. No batch normalisation: batch_norm is composed of
 // elementwise ops here and would cost more than the convolutions.
 #include <common/common.hpp>
 
@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
     return examples::run_main([&] {
         CLI::App app("Trains a two-conv CNN on Fashion-MNIST");
         examples::Flags flags;
-        flags.epochs = 5;
+        flags.epochs = 10;
         flags.batch_size = 128;
         flags.lr = 1e-3;
         flags.optimizer = "adam";
