@@ -10,26 +10,6 @@
 
 using namespace wengert;
 
-namespace {
-
-std::shared_ptr<Sequential> make_mlp(double dropout, Generator* generator) {
-    auto model = std::make_shared<Sequential>();
-    model->push_back(std::make_shared<Linear>(784, 512, true, generator));
-    model->push_back(std::make_shared<ReLU>());
-    model->push_back(std::make_shared<Dropout>(dropout, generator));
-    model->push_back(std::make_shared<Linear>(512, 256, true, generator));
-    model->push_back(std::make_shared<ReLU>());
-    model->push_back(std::make_shared<Dropout>(dropout, generator));
-    model->push_back(std::make_shared<Linear>(256, 10, true, generator));
-    return model;
-}
-
-Tensor classification_loss(const Tensor& logits, const Tensor& labels) {
-    return cross_entropy(logits, labels);
-}
-
-}  // namespace
-
 int main(int argc, char** argv) {
     return examples::run_main([&] {
         CLI::App app("Trains an MLP on Fashion-MNIST");
@@ -50,11 +30,10 @@ int main(int argc, char** argv) {
 
         Generator generator(flags.seed);
         const examples::FashionData data = examples::load_fashion(flags.data_dir, true);
-        DataLoader train_loader(data.train, {.batch_size = flags.batch_size,
-                                             .shuffle = true,
-                                             .seed = flags.seed});
+        DataLoader train_loader(
+            data.train, {.batch_size = flags.batch_size, .shuffle = true, .seed = flags.seed});
         DataLoader test_loader(data.test, {.batch_size = 1000});
-        auto model = make_mlp(dropout, &generator);
+        auto model = examples::make_mlp(dropout, &generator);
         auto optimizer = examples::make_optimizer(flags.optimizer, model->parameters(), flags.lr);
 
         examples::Json metrics;
@@ -64,8 +43,8 @@ int main(int argc, char** argv) {
             if (!flags.output.empty()) {
                 find.plot_path = flags.output + "/lr_find.png";
             }
-            const train::LrFindResult found =
-                train::lr_find(*model, *optimizer, train_loader, classification_loss, find);
+            const train::LrFindResult found = train::lr_find(*model, *optimizer, train_loader,
+                                                             examples::classification_loss, find);
             fmt::print(stderr, "lr_find: suggested lr {:.3g} (lowest loss at {:.3g}){}\n",
                        found.suggested_lr, found.min_loss_lr,
                        find.plot_path.empty() ? "" : ", curve in " + find.plot_path);
@@ -75,7 +54,7 @@ int main(int argc, char** argv) {
 
         train::FitOptions options;
         options.epochs = flags.epochs;
-        options.loss = classification_loss;
+        options.loss = examples::classification_loss;
         options.output_dir = flags.output;
         options.progress = !flags.quiet;
         options.log_epochs = !flags.quiet;

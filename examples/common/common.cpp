@@ -1,9 +1,11 @@
 #include "common.hpp"
 
-#include <cstdio>
-#include <iostream>
-
 #include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
 
 namespace examples {
 
@@ -16,8 +18,9 @@ void add_common_flags(CLI::App& app, Flags& flags) {
     app.add_option("--batch-size", flags.batch_size, "samples per mini-batch")
         ->capture_default_str()
         ->check(CLI::PositiveNumber);
-    app.add_option("--lr", flags.lr, "learning rate")->capture_default_str()->check(
-        CLI::PositiveNumber);
+    app.add_option("--lr", flags.lr, "learning rate")
+        ->capture_default_str()
+        ->check(CLI::PositiveNumber);
     app.add_option("--optimizer", flags.optimizer,
                    "sgd, adam, adamw, rmsprop, nadam, radam, lamb, lion or adagrad")
         ->capture_default_str();
@@ -144,6 +147,88 @@ FashionData load_fashion(const std::string& dir, bool flatten) {
     }
     return {TensorDataset(train_split.images, train_split.labels),
             TensorDataset(test_split.images, test_split.labels)};
+}
+
+std::shared_ptr<Sequential> make_mlp(double dropout, Generator* generator) {
+    auto model = std::make_shared<Sequential>();
+    model->push_back(std::make_shared<Linear>(784, 512, true, generator));
+    model->push_back(std::make_shared<ReLU>());
+    model->push_back(std::make_shared<Dropout>(dropout, generator));
+    model->push_back(std::make_shared<Linear>(512, 256, true, generator));
+    model->push_back(std::make_shared<ReLU>());
+    model->push_back(std::make_shared<Dropout>(dropout, generator));
+    model->push_back(std::make_shared<Linear>(256, 10, true, generator));
+    return model;
+}
+
+Tensor classification_loss(const Tensor& logits, const Tensor& labels) {
+    return cross_entropy(logits, labels);
+}
+
+train::FitOptions fit_options(const Flags& flags, const std::string& run_name) {
+    train::FitOptions options;
+    options.epochs = flags.epochs;
+    options.loss = classification_loss;
+    options.output_dir = flags.output;
+    options.run_name = run_name;
+    options.progress = !flags.quiet;
+    options.log_epochs = !flags.quiet;
+    return options;
+}
+
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths(header.size());
+    for (std::size_t column = 0; column < header.size(); ++column) {
+        widths[column] = header[column].size();
+        for (const auto& row : rows) {
+            widths[column] = std::max(widths[column], row.at(column).size());
+        }
+    }
+
+    auto print_row = [&](const std::vector<std::string>& row) {
+        std::string line;
+        for (std::size_t column = 0; column < row.size(); ++column) {
+            // The first column (the run's name) reads best left-aligned, numbers right-aligned.
+            line += column == 0 ? fmt::format("{:<{}}", row[column], widths[column])
+                                : fmt::format("  {:>{}}", row[column], widths[column]);
+        }
+        fmt::print(stderr, "{}\n", line);
+    };
+    print_row(header);
+    std::size_t total = 0;
+    for (std::size_t width : widths) {
+        total += width + 2;
+    }
+    fmt::print(stderr, "{}\n", std::string(total - 2, '-'));
+    for (const auto& row : rows) {
+        print_row(row);
+    }
+}
+
+train::Curve epoch_curve(const std::string& title, const train::History& history,
+                         double train::EpochRecord::*value) {
+    train::Curve curve{title, {}, {}};
+    for (const train::EpochRecord& record : history.epochs) {
+        curve.x.push_back(static_cast<double>(record.epoch));
+        curve.y.push_back(record.*value);
+    }
+    return curve;
+}
+
+std::string save_plot(const std::string& output, const std::string& file,
+                      const std::vector<train::Curve>& curves, const train::PlotOptions& options) {
+    if (output.empty()) {
+        return "";
+    }
+    std::filesystem::create_directories(output);
+    const std::string path = output + "/" + file;
+    if (!train::plot(path, curves, options)) {
+        fmt::print(stderr, "no plot: gnuplot is not installed (apt-get install gnuplot-nox)\n");
+        return "";
+    }
+    fmt::print(stderr, "plot: {}\n", path);
+    return path;
 }
 
 void print_json(const Json& metrics) {

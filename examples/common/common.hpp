@@ -2,15 +2,14 @@
 // What every example shares: its command line, the optimizer and scheduler named on it,
 // Fashion-MNIST loading, and the JSON line each example ends with.
 
+#include <CLI/CLI.hpp>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <string>
-
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-
+#include <string>
+#include <vector>
 #include <wengert/wengert.hpp>
 
 namespace examples {
@@ -65,6 +64,32 @@ struct FashionData {
     wengert::TensorDataset test;
 };
 FashionData load_fashion(const std::string& dir, bool flatten);
+
+/// The Fashion-MNIST MLP of fashion_mlp (784-512-256-10, ReLU, dropout after each hidden
+/// layer), shared by the examples that compare ways of training it.
+std::shared_ptr<wengert::Sequential> make_mlp(double dropout, wengert::Generator* generator);
+
+/// Cross-entropy of (N, 10) logits against int64 labels: every classifier's loss.
+wengert::Tensor classification_loss(const wengert::Tensor& logits, const wengert::Tensor& labels);
+
+/// fit()'s options from the flags: epochs, the classification loss, --output (with
+/// `run_name` as the prefix of that run's files) and --quiet.
+wengert::train::FitOptions fit_options(const Flags& flags, const std::string& run_name = "");
+
+/// Prints a table on stderr: `header`, then `rows`, each column as wide as its widest cell.
+void print_table(const std::vector<std::string>& header,
+                 const std::vector<std::vector<std::string>>& rows);
+
+/// One curve of a per-epoch quantity (test_accuracy, train_loss, ...) of a run, against the
+/// epoch number.
+wengert::train::Curve epoch_curve(const std::string& title, const wengert::train::History& history,
+                                  double wengert::train::EpochRecord::*value);
+
+/// Renders `curves` to `<output>/<file>` when --output is set and says where on stderr;
+/// returns the path, or "" when nothing was written (no --output, or no gnuplot).
+std::string save_plot(const std::string& output, const std::string& file,
+                      const std::vector<wengert::train::Curve>& curves,
+                      const wengert::train::PlotOptions& options);
 
 /// Prints `metrics` as one JSON line on stdout: the last line every example prints.
 void print_json(const Json& metrics);
