@@ -80,6 +80,48 @@ Tensor adversarial_loss(const ModelRef& model, const LossFn& loss, const Tensor&
     wengert::detail::internal_error("adversarial_loss", "unknown defence");
 }
 
+namespace {
+
+// Correct predictions on one batch, under the attack at `eps` (none: clean).
+std::size_t correct_under_attack(const ModelRef& model, const LossFn& loss, const Tensor& x,
+                                 const Tensor& y, double eps, Attack kind,
+                                 const PgdOptions& attack) {
+    Tensor attacked = x;
+    if (kind != Attack::none) {
+        PgdOptions options = attack;
+        options.eps = eps;
+        attacked = kind == Attack::fgsm ? fgsm(model, loss, x, y, options)
+                                        : pgd(model, loss, x, y, options);
+    }
+    NoGradGuard no_grad;
+    return train::count_correct(model.forward(attacked), y);
+}
+
+const std::vector<double>& eps_list(Attack kind, const std::vector<double>& eps_values) {
+    static const std::vector<double> clean_only{0.0};
+    return kind == Attack::none ? clean_only : eps_values;
+}
+
+}  // namespace
+
+std::vector<RobustAccuracy> robust_accuracy(const ModelRef& model, const LossFn& loss,
+                                            DataLoader& loader,
+                                            const std::vector<double>& eps_values, Attack kind,
+                                            const PgdOptions& attack) {
+    detail::EvalModeScope eval(model);
+    std::vector<RobustAccuracy> results;
+    for (double eps : eps_list(kind, eps_values)) {
+        std::size_t correct = 0, seen = 0;
+        for (const Batch& batch : loader) {
+            correct += correct_under_attack(model, loss, batch.inputs, batch.targets, eps, kind,
+                                            attack);
+            seen += batch.inputs.shape()[0];
+        }
+        results.push_back({eps, seen == 0 ? 0.0 : static_cast<double>(correct) / seen});
+    }
+    return results;
+}
+
 std::vector<RobustAccuracy> robust_accuracy(const ModelRef& model, const LossFn& loss,
                                             const Tensor& inputs, const Tensor& targets,
                                             const std::vector<double>& eps_values, Attack kind,
@@ -92,23 +134,14 @@ std::vector<RobustAccuracy> robust_accuracy(const ModelRef& model, const LossFn&
     detail::EvalModeScope eval(model);
 
     const std::size_t n = inputs.shape()[0];
-    const std::vector<double> clean_only{0.0};
     std::vector<RobustAccuracy> results;
-    for (double eps : kind == Attack::none ? clean_only : eps_values) {
+    for (double eps : eps_list(kind, eps_values)) {
         std::size_t correct = 0;
         for (std::size_t start = 0; start < n; start += batch_size) {
             const auto length = static_cast<std::int64_t>(std::min(batch_size, n - start));
             const Tensor x = narrow(inputs, 0, static_cast<std::int64_t>(start), length);
             const Tensor y = narrow(targets, 0, static_cast<std::int64_t>(start), length);
-            Tensor attacked = x;
-            if (kind != Attack::none) {
-                PgdOptions options = attack;
-                options.eps = eps;
-                attacked = kind == Attack::fgsm ? fgsm(model, loss, x, y, options)
-                                                : pgd(model, loss, x, y, options);
-            }
-            NoGradGuard no_grad;
-            correct += train::count_correct(model.forward(attacked), y);
+            correct += correct_under_attack(model, loss, x, y, eps, kind, attack);
         }
         results.push_back({eps, n == 0 ? 0.0 : static_cast<double>(correct) / n});
     }

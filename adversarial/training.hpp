@@ -12,6 +12,7 @@
 
 #include <vector>
 
+#include "../data/dataset.hpp"
 #include "attacks.hpp"
 
 namespace wengert::adversarial {
@@ -58,5 +59,11 @@ std::vector<RobustAccuracy> robust_accuracy(const ModelRef& model, const LossFn&
                                             const Tensor& inputs, const Tensor& targets,
                                             const std::vector<double>& eps_values, Attack kind,
                                             const PgdOptions& attack, std::size_t batch_size);
+
+/// The same over one pass of a data loader's batches (its batch size and order).
+std::vector<RobustAccuracy> robust_accuracy(const ModelRef& model, const LossFn& loss,
+                                            DataLoader& loader,
+                                            const std::vector<double>& eps_values, Attack kind,
+                                            const PgdOptions& attack);
 
 }  // namespace wengert::adversarial

@@ -124,6 +124,17 @@ TEST_SUITE("adversarial training") {
         CHECK(pgd_results[1].accuracy < 1.0);
         CHECK_THROWS_AS(robust_accuracy(model.ref(), ce, x, y, {0.1}, Attack::pgd, attack, 0),
                         std::invalid_argument);
+
+        // Over a data loader, the same figures as over the tensors in batches.
+        DataLoader loader(TensorDataset(x, y), {.batch_size = 16});
+        attack.random_start = false;
+        const auto from_tensors =
+            robust_accuracy(model.ref(), ce, x, y, {0.05, 3.0}, Attack::pgd, attack, 16);
+        const auto from_loader =
+            robust_accuracy(model.ref(), ce, loader, {0.05, 3.0}, Attack::pgd, attack);
+        REQUIRE(from_loader.size() == 2);
+        CHECK(from_loader[0].accuracy == doctest::Approx(from_tensors[0].accuracy));
+        CHECK(from_loader[1].accuracy == doctest::Approx(from_tensors[1].accuracy));
     }
 
     TEST_CASE("bad training options are rejected with the value named") {
