@@ -113,8 +113,8 @@ std::vector<RobustAccuracy> robust_accuracy(const ModelRef& model, const LossFn&
     for (double eps : eps_list(kind, eps_values)) {
         std::size_t correct = 0, seen = 0;
         for (const Batch& batch : loader) {
-            correct += correct_under_attack(model, loss, batch.inputs, batch.targets, eps, kind,
-                                            attack);
+            correct +=
+                correct_under_attack(model, loss, batch.inputs, batch.targets, eps, kind, attack);
             seen += batch.inputs.shape()[0];
         }
         results.push_back({eps, seen == 0 ? 0.0 : static_cast<double>(correct) / seen});
