@@ -112,9 +112,10 @@ void AccumulateGrad::accumulate(const Tensor& grad, bool create_graph) {
     const Tensor leaf_handle(leaf);
     // Tested before formatting: shape_string would otherwise run on every accumulation.
     if (!std::ranges::equal(grad.shape(), leaf_handle.shape())) [[unlikely]] {
-        throw ShapeError(fmt::format("backward: gradient of shape {} does not match its leaf of "
-                                     "shape {}",
-                                     shape_string(grad.shape()), shape_string(leaf_handle.shape())));
+        throw ShapeError(
+            fmt::format("backward: gradient of shape {} does not match its leaf of "
+                        "shape {}",
+                        shape_string(grad.shape()), shape_string(leaf_handle.shape())));
     }
     Tensor& stored = leaf->grad;
     if (!stored.defined()) {
@@ -149,7 +150,8 @@ bool should_record(const TensorList& inputs) {
     if (!is_grad_enabled()) {
         return false;
     }
-    return std::ranges::any_of(inputs, [](const Tensor& t) { return t.defined() && t.requires_grad(); });
+    return std::ranges::any_of(inputs,
+                               [](const Tensor& t) { return t.defined() && t.requires_grad(); });
 }
 
 Tensor attach_node(Tensor output, std::shared_ptr<Node> node) {
@@ -311,10 +313,10 @@ Tensor seed_for(const Tensor& output, const TensorList& grad_outputs, std::size_
     if (!grad_outputs.empty() && grad_outputs[i].defined()) {
         const Tensor& seed = grad_outputs[i];
         if (!std::ranges::equal(seed.shape(), output.shape())) [[unlikely]] {
-            throw ShapeError(fmt::format("{}: seed gradient {} has shape {} but output {} has "
-                                         "shape {}",
-                                         caller, i, shape_string(seed.shape()), i,
-                                         shape_string(output.shape())));
+            throw ShapeError(fmt::format(
+                "{}: seed gradient {} has shape {} but output {} has "
+                "shape {}",
+                caller, i, shape_string(seed.shape()), i, shape_string(output.shape())));
         }
         require<DtypeError>(seed.dtype() == output.dtype(),
                             "{}: seed gradient {} is {} but output {} is {}", caller, i,
@@ -339,8 +341,8 @@ struct Target {
 // leaves; otherwise it only runs nodes from which a target can be reached and returns the
 // gradient arriving at each target.
 TensorList run_backward(const TensorList& outputs, const TensorList& grad_outputs,
-                        const std::vector<Target>& targets, std::size_t n_inputs,
-                        bool retain_graph, bool create_graph, const char* caller) {
+                        const std::vector<Target>& targets, std::size_t n_inputs, bool retain_graph,
+                        bool create_graph, const char* caller) {
     require(!outputs.empty(), "{}: no outputs were given", caller);
     require(grad_outputs.empty() || grad_outputs.size() == outputs.size(),
             "{}: got {} grad_outputs for {} outputs", caller, grad_outputs.size(), outputs.size());
@@ -434,8 +436,9 @@ TensorList run_backward(const TensorList& outputs, const TensorList& grad_output
         }
         const auto next = node->next();
         if (input_grads.size() != next.size()) {
-            internal_error(caller, fmt::format("backward of '{}' returned {} gradients for {} inputs",
-                                               node->name(), input_grads.size(), next.size()));
+            internal_error(caller,
+                           fmt::format("backward of '{}' returned {} gradients for {} inputs",
+                                       node->name(), input_grads.size(), next.size()));
         }
         for (std::size_t k = 0; k < next.size(); ++k) {
             if (next[k] && input_grads[k].defined()) {
@@ -470,9 +473,8 @@ void backward(const TensorList& outputs, const TensorList& grad_outputs, bool re
                          "backward");
 }
 
-TensorList grad(const TensorList& outputs, const TensorList& inputs,
-                const TensorList& grad_outputs, bool retain_graph, bool create_graph,
-                bool allow_unused) {
+TensorList grad(const TensorList& outputs, const TensorList& inputs, const TensorList& grad_outputs,
+                bool retain_graph, bool create_graph, bool allow_unused) {
     std::vector<detail::Target> targets;
     std::vector<std::shared_ptr<detail::Node>> target_owners;
     for (std::size_t i = 0; i < inputs.size(); ++i) {

@@ -1,7 +1,6 @@
 #include "arithmetic.hpp"
 
 #include <optional>
-
 #include <xtensor/xmath.hpp>
 
 #include "kernel.hpp"
@@ -40,9 +39,8 @@ detail::SharedArray broadcast_binary(const char* name, const Tensor& a, const Te
 template <class F>
 detail::SharedArray elementwise(const char* name, const Tensor& a, F&& f) {
     detail::require_defined(name, a);
-    return detail::visit(name, a, [&](const auto& x) -> detail::SharedArray {
-        return detail::map_shared(x, f);
-    });
+    return detail::visit(
+        name, a, [&](const auto& x) -> detail::SharedArray { return detail::map_shared(x, f); });
 }
 
 template <class Batch>
@@ -70,19 +68,19 @@ std::optional<Shape> reduce_target(const Tensor& operand, const Tensor& a, const
 
 Tensor add(const Tensor& a, const Tensor& b) {
     auto out = broadcast_binary("add", a, b, [](const auto& x, const auto& y) { return x + y; });
-    return detail::record_op(Op::add, std::move(out), {a, b},
-                             [sa = reduce_target(a, a, b), sb = reduce_target(b, a, b)](
-                                 const BackwardCall& call) -> TensorList {
-                                 return {reduce_to(call.grad_output, sa),
-                                         reduce_to(call.grad_output, sb)};
-                             });
+    return detail::record_op(
+        Op::add, std::move(out), {a, b},
+        [sa = reduce_target(a, a, b),
+         sb = reduce_target(b, a, b)](const BackwardCall& call) -> TensorList {
+            return {reduce_to(call.grad_output, sa), reduce_to(call.grad_output, sb)};
+        });
 }
 
 Tensor sub(const Tensor& a, const Tensor& b) {
     auto out = broadcast_binary("sub", a, b, [](const auto& x, const auto& y) { return x - y; });
     return detail::record_op(Op::sub, std::move(out), {a, b},
-                             [sa = reduce_target(a, a, b), sb = reduce_target(b, a, b)](
-                                 const BackwardCall& call) -> TensorList {
+                             [sa = reduce_target(a, a, b),
+                              sb = reduce_target(b, a, b)](const BackwardCall& call) -> TensorList {
                                  Tensor gb;
                                  if (call.needs_grad[1]) {
                                      gb = reduce_to(neg(call.grad_output), sb);
@@ -114,8 +112,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
         }
         if (call.needs_grad[1]) {
             // d(a/b)/db = -a / b^2
-            grads[1] = reduce_to(neg(div(mul(call.grad_output, a), mul(b, b))),
-                                 b.shape());
+            grads[1] = reduce_to(neg(div(mul(call.grad_output, a), mul(b, b))), b.shape());
         }
         return grads;
     });
@@ -123,27 +120,25 @@ Tensor div(const Tensor& a, const Tensor& b) {
 
 Tensor neg(const Tensor& a) {
     auto out = elementwise("neg", a, [](const auto& x) { return -x; });
-    return detail::record_op(Op::neg, std::move(out), {a}, [](const BackwardCall& call) -> TensorList {
-        return {neg(call.grad_output)};
-    });
+    return detail::record_op(
+        Op::neg, std::move(out), {a},
+        [](const BackwardCall& call) -> TensorList { return {neg(call.grad_output)}; });
 }
 
 Tensor add(const Tensor& a, double b) {
-    auto out = elementwise("add", a, [b](const auto& x) {
-        return x + static_cast<element_of<decltype(x)>>(b);
-    });
-    return detail::record_op(Op::add_scalar, std::move(out), {a},
-                             [](const BackwardCall& call) -> TensorList { return {call.grad_output}; });
+    auto out = elementwise(
+        "add", a, [b](const auto& x) { return x + static_cast<element_of<decltype(x)>>(b); });
+    return detail::record_op(
+        Op::add_scalar, std::move(out), {a},
+        [](const BackwardCall& call) -> TensorList { return {call.grad_output}; });
 }
 
 Tensor mul(const Tensor& a, double b) {
-    auto out = elementwise("mul", a, [b](const auto& x) {
-        return x * static_cast<element_of<decltype(x)>>(b);
-    });
-    return detail::record_op(Op::mul_scalar, std::move(out), {a},
-                             [b](const BackwardCall& call) -> TensorList {
-                                 return {mul(call.grad_output, b)};
-                             });
+    auto out = elementwise(
+        "mul", a, [b](const auto& x) { return x * static_cast<element_of<decltype(x)>>(b); });
+    return detail::record_op(
+        Op::mul_scalar, std::move(out), {a},
+        [b](const BackwardCall& call) -> TensorList { return {mul(call.grad_output, b)}; });
 }
 
 Tensor sub(const Tensor& a, double b) {
@@ -168,12 +163,13 @@ Tensor pow(const Tensor& a, double exponent) {
         using T = typename std::decay_t<decltype(x)>::value_type;
         return xt::pow(x, static_cast<T>(exponent));
     });
-    return detail::record_op(Op::pow, std::move(out), {a}, [a, exponent](const BackwardCall& call) -> TensorList {
-        if (exponent == 0.0) {
-            return {zeros_like(a)};
-        }
-        return {mul(call.grad_output, mul(pow(a, exponent - 1.0), exponent))};
-    });
+    return detail::record_op(
+        Op::pow, std::move(out), {a}, [a, exponent](const BackwardCall& call) -> TensorList {
+            if (exponent == 0.0) {
+                return {zeros_like(a)};
+            }
+            return {mul(call.grad_output, mul(pow(a, exponent - 1.0), exponent))};
+        });
 }
 
 }  // namespace wengert

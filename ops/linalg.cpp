@@ -50,10 +50,11 @@ GemmPlan plan_gemm(const Tensor& a, const Tensor& b, bool ta, bool tb) {
     plan.a_cols = ac;
     plan.b_cols = bc;
     const std::size_t kb = tb ? bc : br;
-    detail::require<ShapeError>(plan.k == kb, "matmul: inner dimensions differ; lhs is {}, rhs is {}{}",
-                                shape_string(sa), shape_string(sb),
-                                ta || tb ? " (after transposing)" : "");
-    plan.batch = detail::broadcast_shapes("matmul", sa.first(sa.size() - 2), sb.first(sb.size() - 2));
+    detail::require<ShapeError>(
+        plan.k == kb, "matmul: inner dimensions differ; lhs is {}, rhs is {}{}", shape_string(sa),
+        shape_string(sb), ta || tb ? " (after transposing)" : "");
+    plan.batch =
+        detail::broadcast_shapes("matmul", sa.first(sa.size() - 2), sb.first(sb.size() - 2));
     plan.out_shape = plan.batch;
     plan.out_shape.push_back(plan.m);
     plan.out_shape.push_back(plan.n);
@@ -107,7 +108,8 @@ Array<T> gemm_kernel(const Array<T>& a, const Array<T>& b, bool ta, bool tb, con
     for (std::size_t i = 0; i < batch_count; ++i) {
         const T* a_ptr = a.data() + batch_offset(i, p.batch, a_batch) * a_matrix;
         const T* b_ptr = b.data() + batch_offset(i, p.batch, b_batch) * b_matrix;
-        blas_gemm(ta, tb, p.m, p.n, p.k, a_ptr, p.a_cols, b_ptr, p.b_cols, out.data() + i * p.m * p.n);
+        blas_gemm(ta, tb, p.m, p.n, p.k, a_ptr, p.a_cols, b_ptr, p.b_cols,
+                  out.data() + i * p.m * p.n);
     }
     return out;
 }

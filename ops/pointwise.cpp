@@ -272,8 +272,9 @@ Tensor softplus(const Tensor& x, double beta, double threshold) {
         // e^(bx) <= e^threshold does not overflow.
         // Evaluated here: the expression refers to the locals b and bx.
         Array<T> bx = a * b;
-        return Array<T>(xt::where(bx > static_cast<T>(threshold), a,
-                                  xt::log1p(xt::exp(xt::minimum(bx, static_cast<T>(threshold)))) / b));
+        return Array<T>(
+            xt::where(bx > static_cast<T>(threshold), a,
+                      xt::log1p(xt::exp(xt::minimum(bx, static_cast<T>(threshold)))) / b));
     });
     return detail::record_op(
         Op::softplus, std::move(out), {x},

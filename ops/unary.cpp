@@ -35,9 +35,9 @@ Tensor exp(const Tensor& x) {
 
 Tensor log(const Tensor& x) {
     auto out = map_checked("log", x, kCostly, [](const auto& a) { return xsimd::log(a); });
-    return detail::record_op(Op::log, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        return {div(call.grad_output, x)};
-    });
+    return detail::record_op(
+        Op::log, std::move(out), {x},
+        [x](const BackwardCall& call) -> TensorList { return {div(call.grad_output, x)}; });
 }
 
 Tensor sqrt(const Tensor& x) {
@@ -60,12 +60,13 @@ Tensor tanh_backward(const Tensor& grad, const Tensor& y) {
                                      shape_string(grad.shape()), shape_string(y.shape())));
     }
     // 1 - y^2 written as (1 - y)(1 + y) keeps precision when y is near +-1.
-    SharedArray out = visit2("tanh_backward", grad, y, [](const auto& g, const auto& t) -> SharedArray {
-        return zip_shared(g, t, [](const auto& gv, const auto& tv) {
-            using T = element_of<decltype(gv)>;
-            return gv * ((T(1) - tv) * (T(1) + tv));
+    SharedArray out =
+        visit2("tanh_backward", grad, y, [](const auto& g, const auto& t) -> SharedArray {
+            return zip_shared(g, t, [](const auto& gv, const auto& tv) {
+                using T = element_of<decltype(gv)>;
+                return gv * ((T(1) - tv) * (T(1) + tv));
+            });
         });
-    });
     return record_op(Op::tanh_backward, std::move(out), {grad, y},
                      [grad, y](const BackwardCall& call) -> TensorList {
                          TensorList grads(2);
@@ -115,16 +116,18 @@ Tensor relu(const Tensor& x) {
         // select rather than max keeps NaN as NaN, as in PyTorch.
         return xsimd::select(a < Batch(0), Batch(0), a);
     });
-    return detail::record_op(Op::relu, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
-        // The mask is a constant, so relu's second derivative is zero, as it should be.
-        Tensor mask = detail::make_tensor(detail::visit("relu", x, [](const auto& a) -> AnyArray {
-            return detail::map_elements(a, [](const auto& v) {
-                using Batch = std::decay_t<decltype(v)>;
-                return xsimd::select(v > Batch(0), Batch(1), Batch(0));
-            });
-        }));
-        return {mul(call.grad_output, mask)};
-    });
+    return detail::record_op(
+        Op::relu, std::move(out), {x}, [x](const BackwardCall& call) -> TensorList {
+            // The mask is a constant, so relu's second derivative is zero, as it should be.
+            Tensor mask =
+                detail::make_tensor(detail::visit("relu", x, [](const auto& a) -> AnyArray {
+                    return detail::map_elements(a, [](const auto& v) {
+                        using Batch = std::decay_t<decltype(v)>;
+                        return xsimd::select(v > Batch(0), Batch(1), Batch(0));
+                    });
+                }));
+            return {mul(call.grad_output, mask)};
+        });
 }
 
 }  // namespace wengert
