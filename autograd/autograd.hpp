@@ -5,4 +5,5 @@
 #include "format.hpp"
 #include "grad_mode.hpp"
 #include "gradcheck.hpp"
+#include "memory.hpp"
 #include "tensor.hpp"

@@ -11,13 +11,15 @@
 
 #include <xtensor/xarray.hpp>
 
+#include "allocator.hpp"
 #include "error.hpp"
 #include "tensor.hpp"
 
 namespace wengert::detail {
 
+/// The array type of tensor values: row-major, its buffer from the storage allocator.
 template <class T>
-using Array = xt::xarray<T>;
+using Array = xt::xarray<T, xt::layout_type::row_major, StorageAllocator<T>>;
 
 /// Values of one tensor: a row-major xtensor array of one of the supported dtypes, in the
 /// order of Dtype.

@@ -83,12 +83,18 @@ TEST_SUITE("tensor") {
         CHECK(zeros({2000}).to_string().find("...") != std::string::npos);
     }
 
-    TEST_CASE("from_xarray takes the array without copying") {
-        xt::xarray<double> array = {{1.0, 2.0}, {3.0, 4.0}};
+    TEST_CASE("from_xarray takes a wengert::xarray without copying, and copies others") {
+        wengert::xarray<double> array = {{1.0, 2.0}, {3.0, 4.0}};
         const double* before = array.data();
         Tensor t = from_xarray(std::move(array));
         CHECK(t.data_ptr<double>() == before);
         CHECK(t.shape()[0] == 2);
+
+        const xt::xarray<double> plain = {{5.0, 6.0}, {7.0, 8.0}};
+        Tensor copied = from_xarray(plain);
+        CHECK(copied.data_ptr<double>() != plain.data());
+        CHECK(copied.to_vector() == std::vector<double>{5, 6, 7, 8});
+        CHECK(from_xarray(plain * 2.0).to_vector() == std::vector<double>{10, 12, 14, 16});
     }
 
     TEST_CASE("zero_grad keeps the buffer; set_to_none drops it") {
