@@ -256,9 +256,9 @@ std::string AdaptiveAvgPool2d::extra_repr() const {
     return fmt::format("output_size={}", pair_string(output_size_));
 }
 
-BatchNorm::BatchNorm(std::string name, std::size_t num_features, double eps, double momentum,
-                     bool affine, bool track_running_stats, std::size_t min_rank,
-                     std::size_t max_rank)
+BatchNorm::BatchNorm(std::string name, std::size_t num_features, double eps,
+                     std::optional<double> momentum, bool affine, bool track_running_stats,
+                     std::size_t min_rank, std::size_t max_rank)
     : Module(std::move(name)),
       num_features_(num_features),
       eps_(eps),
@@ -267,8 +267,9 @@ BatchNorm::BatchNorm(std::string name, std::size_t num_features, double eps, dou
       max_rank_(max_rank) {
     detail::require(num_features > 0, "{}: num_features must be positive", this->name());
     detail::require(eps > 0.0, "{}: eps must be positive; got {}", this->name(), eps);
-    detail::require(momentum >= 0.0 && momentum <= 1.0, "{}: momentum must be in [0, 1]; got {}",
-                    this->name(), momentum);
+    detail::require(!momentum || (*momentum >= 0.0 && *momentum <= 1.0),
+                    "{}: momentum must be in [0, 1] or nullopt; got {}", this->name(),
+                    momentum.value_or(0.0));
     if (affine) {
         weight = register_parameter("weight", ones({num_features}));
         bias = register_parameter("bias", zeros({num_features}));
@@ -290,17 +291,22 @@ Tensor BatchNorm::forward(const Tensor& input) {
                                 shape_string(input.shape()));
     // Without running statistics, evaluation normalises with the batch's own (as PyTorch).
     const bool use_batch_stats = is_training() || !running_mean.defined();
-    Tensor output = batch_norm(input, running_mean, running_var, weight, bias, use_batch_stats,
-                               momentum_, eps_);
+    double factor = momentum_.value_or(0.0);
     if (is_training() && num_batches_tracked.defined()) {
-        detail::array_as<std::int64_t>(num_batches_tracked).data()[0] += 1;
+        std::int64_t& batches = detail::array_as<std::int64_t>(num_batches_tracked).data()[0];
+        batches += 1;
+        if (!momentum_) {
+            factor = 1.0 / static_cast<double>(batches);
+        }
     }
-    return output;
+    return batch_norm(input, running_mean, running_var, weight, bias, use_batch_stats, factor,
+                      eps_);
 }
 
 std::string BatchNorm::extra_repr() const {
+    const std::string momentum = momentum_ ? fmt::format("{}", *momentum_) : "None";
     return fmt::format("{}, eps={}, momentum={}, affine={}, track_running_stats={}", num_features_,
-                       eps_, momentum_, weight.defined(), running_mean.defined());
+                       eps_, momentum, weight.defined(), running_mean.defined());
 }
 
 LayerNorm::LayerNorm(Shape normalized_shape, double eps, bool elementwise_affine)

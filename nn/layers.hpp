@@ -182,7 +182,9 @@ private:
 /// Parameters weight = 1 and bias = 0 (when affine); buffers running_mean = 0,
 /// running_var = 1 and num_batches_tracked (int64, counts training batches) when
 /// track_running_stats. Training uses batch statistics and updates the running ones;
-/// evaluation uses the running ones (or batch statistics without them).
+/// evaluation uses the running ones (or batch statistics without them). momentum
+/// std::nullopt (PyTorch's None) makes the running statistics a cumulative average of every
+/// training batch: the k-th batch is weighted 1/k.
 /// ShapeError naming the module and shape for an input of another rank.
 class BatchNorm : public Module {
 public:
@@ -196,18 +198,21 @@ public:
     Tensor num_batches_tracked;
 
 protected:
-    BatchNorm(std::string name, std::size_t num_features, double eps, double momentum, bool affine,
-              bool track_running_stats, std::size_t min_rank, std::size_t max_rank);
+    BatchNorm(std::string name, std::size_t num_features, double eps,
+              std::optional<double> momentum, bool affine, bool track_running_stats,
+              std::size_t min_rank, std::size_t max_rank);
 
 private:
     std::size_t num_features_;
-    double eps_, momentum_;
+    double eps_;
+    std::optional<double> momentum_;
     std::size_t min_rank_, max_rank_;
 };
 
 class BatchNorm1d : public BatchNorm {
 public:
-    explicit BatchNorm1d(std::size_t num_features, double eps = 1e-5, double momentum = 0.1,
+    explicit BatchNorm1d(std::size_t num_features, double eps = 1e-5,
+                         std::optional<double> momentum = 0.1,
                          bool affine = true, bool track_running_stats = true)
         : BatchNorm("BatchNorm1d", num_features, eps, momentum, affine, track_running_stats, 2, 3) {
     }
@@ -215,7 +220,8 @@ public:
 
 class BatchNorm2d : public BatchNorm {
 public:
-    explicit BatchNorm2d(std::size_t num_features, double eps = 1e-5, double momentum = 0.1,
+    explicit BatchNorm2d(std::size_t num_features, double eps = 1e-5,
+                         std::optional<double> momentum = 0.1,
                          bool affine = true, bool track_running_stats = true)
         : BatchNorm("BatchNorm2d", num_features, eps, momentum, affine, track_running_stats, 4, 4) {
     }

@@ -126,6 +126,22 @@ TEST_SUITE("layers") {
         CHECK_THROWS_AS(bn2(zeros({2, 3})), ShapeError);
     }
 
+    TEST_CASE("BatchNorm with momentum nullopt keeps a cumulative average, as PyTorch's None") {
+        BatchNorm1d bn(2, 1e-5, std::nullopt);
+        CHECK(bn.extra_repr().find("momentum=None") != std::string::npos);
+        // Channel means 2 and 3, unbiased variances 2 and 2; then 6 and 0, variances 2 and 0.
+        bn(tensor({1, 2, 3, 4}, {2, 2}));
+        CHECK(bn.running_mean.to_vector() == std::vector<double>{2, 3});
+        CHECK(bn.running_var.to_vector() == std::vector<double>{2, 2});
+        bn(tensor({5, 0, 7, 0}, {2, 2}));
+        CHECK(bn.num_batches_tracked.item() == 2);
+        CHECK(bn.running_mean.to_vector() == std::vector<double>{4, 1.5});
+        CHECK(bn.running_var.to_vector() == std::vector<double>{2, 1});
+
+        CHECK_THROWS_WITH_AS(BatchNorm2d(2, 1e-5, 1.5), doctest::Contains("momentum"),
+                             std::invalid_argument);
+    }
+
     TEST_CASE("LayerNorm, Dropout and Embedding") {
         LayerNorm ln({3});
         Tensor y = ln(tensor({1, 2, 3}, {1, 3}, kFloat32));
