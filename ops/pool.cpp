@@ -1,5 +1,6 @@
 #include "pool.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -346,8 +347,9 @@ AxisWindows adaptive_windows(i64 in, i64 out) {
 
 }  // namespace
 
-Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride,
-                  IntPair padding, IntPair dilation, bool ceil_mode) {
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size,
+                                                  std::optional<IntPair> stride, IntPair padding,
+                                                  IntPair dilation, bool ceil_mode) {
     check_input("max_pool2d", input);
     const IntPair step = stride.value_or(kernel_size);
     const IntPair out =
@@ -358,10 +360,20 @@ Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPai
     AnyArray values = detail::visit(input, [&](const auto& x) -> AnyArray {
         return max_pool_kernel(x, p, kernel_size, step, padding, dilation, *indices);
     });
-    return detail::record_op(Op::max_pool2d, std::move(values), {input},
-                             [indices = Indices(indices), p](const BackwardCall& call) {
-                                 return TensorList{max_pool_scatter(call.grad_output, indices, p)};
-                             });
+    auto positions = Array<std::int64_t>::from_shape(p.out_shape);
+    std::copy(indices->begin(), indices->end(), positions.begin());
+
+    Tensor pooled =
+        detail::record_op(Op::max_pool2d, std::move(values), {input},
+                          [indices = Indices(indices), p](const BackwardCall& call) {
+                              return TensorList{max_pool_scatter(call.grad_output, indices, p)};
+                          });
+    return {std::move(pooled), detail::make_tensor(std::move(positions))};
+}
+
+Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride,
+                  IntPair padding, IntPair dilation, bool ceil_mode) {
+    return max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode).first;
 }
 
 Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride,

@@ -11,6 +11,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <utility>
 
 #include "../autograd/tensor.hpp"
 #include "conv.hpp"
@@ -25,6 +26,15 @@ namespace wengert {
 Tensor max_pool2d(const Tensor& input, IntPair kernel_size,
                   std::optional<IntPair> stride = std::nullopt, IntPair padding = 0,
                   IntPair dilation = 1, bool ceil_mode = false);
+
+/// max_pool2d and, as int64 of the output's shape, where each maximum sits: the flat index
+/// h * W + w within its (n, c) input plane, as torch.nn.functional.max_pool2d with
+/// return_indices=True (-1 for a window that covers only padding, which PyTorch forbids).
+/// The indices carry no gradient.
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size,
+                                                  std::optional<IntPair> stride = std::nullopt,
+                                                  IntPair padding = 0, IntPair dilation = 1,
+                                                  bool ceil_mode = false);
 
 /// The mean of each window: sum / divisor, where divisor is divisor_override when given,
 /// else the window's size clipped to the padded input when count_include_pad, else the

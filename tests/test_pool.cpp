@@ -60,6 +60,23 @@ TEST_SUITE("pool") {
               std::vector<double>{12, 13, 14, 17, 18, 19, 22, 23, 24});
     }
 
+    TEST_CASE("max_pool2d_with_indices: flat positions within each input plane") {
+        Tensor negative = tensor({-5, -3, -4, -6}, {1, 1, 2, 2}, kFloat64).requires_grad_();
+        auto [values, indices] = max_pool2d_with_indices(negative, 2, 1, 1);
+        CHECK(values.to_vector() == std::vector<double>{-5, -3, -3, -4, -3, -3, -4, -4, -6});
+        CHECK(indices.dtype() == kInt64);
+        CHECK(!indices.requires_grad());
+        CHECK(shape_of(indices) == Shape{1, 1, 3, 3});
+        CHECK(indices.to_vector() == std::vector<double>{0, 1, 1, 2, 1, 1, 2, 2, 3});
+        CHECK(values.requires_grad());
+
+        // Two planes: positions restart in each, as PyTorch's.
+        Tensor planes = reshape(arange(32, kFloat32), {1, 2, 4, 4});
+        auto [pooled, where] = max_pool2d_with_indices(planes, 2);
+        CHECK(pooled.to_vector() == std::vector<double>{5, 7, 13, 15, 21, 23, 29, 31});
+        CHECK(where.to_vector() == std::vector<double>{5, 7, 13, 15, 5, 7, 13, 15});
+    }
+
     TEST_CASE("max_pool2d 3x3 inside the input: first maximum on ties, NaN propagates") {
         Tensor x = tensor({0, 5, 5, 0, 0, 0, 0, 0, 5, 0, 0, 5, 0, 0, 0, 0}, {1, 1, 4, 4}, kFloat64)
                        .requires_grad_();
