@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <fstream>
@@ -20,22 +21,59 @@ std::string_view trim(std::string_view cell) {
     while (!cell.empty() && (cell.back() == ' ' || cell.back() == '\t' || cell.back() == '\r')) {
         cell.remove_suffix(1);
     }
-    if (cell.size() >= 2 && cell.front() == '"' && cell.back() == '"') {
-        cell = cell.substr(1, cell.size() - 2);
-    }
     return cell;
 }
 
-std::vector<std::string_view> split(std::string_view line, char delimiter) {
-    std::vector<std::string_view> cells;
-    std::size_t start = 0;
+// Splits one line into cells, RFC 4180 style: a cell in double quotes may hold the delimiter,
+// and "" inside it stands for one quote. Spaces around a cell are dropped. A line break
+// inside quotes is not supported (rows are lines), so an unclosed quote is an error.
+std::vector<std::string> split(std::string_view line, char delimiter, std::string_view source,
+                               std::size_t line_number) {
+    std::vector<std::string> cells;
+    std::size_t at = 0;
     while (true) {
-        const std::size_t end = line.find(delimiter, start);
-        cells.push_back(trim(line.substr(start, end - start)));
-        if (end == std::string_view::npos) {
+        std::string cell;
+        while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) {
+            ++at;
+        }
+        if (at < line.size() && line[at] == '"') {
+            ++at;
+            while (true) {
+                if (at >= line.size()) {
+                    throw DataError(fmt::format(
+                        "parse_csv: {}: row {}, column {}: quoted cell is not closed on its line",
+                        source, line_number, cells.size() + 1));
+                }
+                if (line[at] == '"') {
+                    if (at + 1 < line.size() && line[at + 1] == '"') {
+                        cell += '"';
+                        at += 2;
+                        continue;
+                    }
+                    ++at;
+                    break;
+                }
+                cell += line[at++];
+            }
+            // Only spaces may follow the closing quote before the delimiter.
+            while (at < line.size() && line[at] != delimiter) {
+                if (line[at] != ' ' && line[at] != '\t' && line[at] != '\r') {
+                    throw DataError(
+                        fmt::format("parse_csv: {}: row {}, column {}: text after a closing quote",
+                                    source, line_number, cells.size() + 1));
+                }
+                ++at;
+            }
+        } else {
+            const std::size_t end = std::min(line.find(delimiter, at), line.size());
+            cell = std::string(trim(line.substr(at, end - at)));
+            at = end;
+        }
+        cells.push_back(std::move(cell));
+        if (at >= line.size()) {
             return cells;
         }
-        start = end + 1;
+        ++at;  // the delimiter
     }
 }
 
@@ -75,7 +113,7 @@ CsvTable parse_csv(std::string_view text, const CsvOptions& options, std::string
         if (is_blank(line)) {
             continue;
         }
-        const auto cells = split(line, options.delimiter);
+        const auto cells = split(line, options.delimiter, source, line_number);
 
         // The first row fixes the width and may be the header.
         if (first) {
@@ -89,7 +127,7 @@ CsvTable parse_csv(std::string_view text, const CsvOptions& options, std::string
             const bool header = options.header == CsvHeader::present ||
                                 (options.header == CsvHeader::detect && !numeric);
             for (std::size_t c = 0; c < width; ++c) {
-                table.columns.push_back(header ? std::string(cells[c]) : std::to_string(c));
+                table.columns.push_back(header ? cells[c] : std::to_string(c));
             }
             if (header) {
                 continue;

@@ -39,12 +39,13 @@ struct CsvTable {
     Tensor select(const std::vector<std::string>& names) const;
 };
 
-/// Parses CSV text. Cells are trimmed of spaces and of one pair of double quotes (a quoted
-/// cell cannot hold the delimiter: the reader is for numeric tables); blank lines are
-/// skipped; "\r\n" line ends are accepted. Throws DataError naming `source`, the row (1-based
+/// Parses CSV text. Cells are trimmed of spaces; a cell in double quotes may hold the
+/// delimiter and "" for a quote (RFC 4180), but not a line break (rows are lines); blank
+/// lines are skipped; "\r\n" line ends are accepted. Throws DataError naming `source`, the row (1-based
 /// line of the text) and the column (1-based, with its name) for an empty cell, a
-/// cell that is not a finite number (NaN and infinities count as missing), or a row with
-/// another number of cells than the first; and for a table without data rows.
+/// cell that is not a finite number (NaN and infinities count as missing), a quoted cell
+/// left open or followed by text, or a row with another number of cells than the first;
+/// and for a table without data rows.
 CsvTable parse_csv(std::string_view text, const CsvOptions& options = {},
                    std::string_view source = "<text>");
 

@@ -39,6 +39,25 @@ TEST_SUITE("csv") {
         CHECK(present.values.numel() == 2);
     }
 
+    TEST_CASE("parse_csv: quoted cells hold the delimiter and doubled quotes (RFC 4180)") {
+        CsvTable table =
+            parse_csv("\"price, in $\", \"the \"\"best\"\" guess\",plain\n\"1.5\",2, 3\n");
+        CHECK(table.columns ==
+              std::vector<std::string>{"price, in $", "the \"best\" guess", "plain"});
+        CHECK(table.values.to_vector() == std::vector<double>{1.5, 2, 3});
+        CHECK(table.column_index("price, in $") == 0);
+
+        CHECK_THROWS_WITH_AS(parse_csv("\"a,b\n1\n", {}, "q.csv"),
+                             doctest::Contains("q.csv: row 1, column 1: quoted cell is not closed"),
+                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a,\"b\"x\n1,2\n"),
+                             doctest::Contains("row 1, column 2: text after a closing quote"),
+                             DataError);
+        // A quoted empty cell is still an empty cell.
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,\"\"\n"), doctest::Contains("empty cell"),
+                             DataError);
+    }
+
     TEST_CASE("parse_csv: missing and non-numeric cells name the row and column") {
         CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,2\n3,\n", {}, "t.csv"),
                              doctest::Contains("t.csv: row 3, column 2 (\"b\"): empty cell"),
