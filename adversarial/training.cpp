@@ -13,19 +13,21 @@ namespace wengert::adversarial {
 namespace {
 
 // clean_weight * clean + (1 - clean_weight) * adversarial, skipping the clean forward when
-// its weight is zero.
-Tensor mixed(const ModelRef& model, const LossFn& loss, const Tensor& inputs, const Tensor& targets,
-             const Tensor& adversarial_inputs, double clean_weight) {
-    const Tensor adversarial = loss(model.forward(adversarial_inputs), targets);
+// its weight is zero; the logits handed back are the adversarial ones.
+train::BatchOutput mixed(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
+                         const Tensor& targets, const Tensor& adversarial_inputs,
+                         double clean_weight) {
+    const Tensor logits = model.forward(adversarial_inputs);
+    const Tensor adversarial = loss(logits, targets);
     if (clean_weight == 0.0) {
-        return adversarial;
+        return {adversarial, logits};
     }
     const Tensor clean = loss(model.forward(inputs), targets);
-    return add(mul(clean, clean_weight), mul(adversarial, 1.0 - clean_weight));
+    return {add(mul(clean, clean_weight), mul(adversarial, 1.0 - clean_weight)), logits};
 }
 
-Tensor trades_loss(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
-                   const Tensor& targets, const AdversarialTrainingOptions& options) {
+train::BatchOutput trades_loss(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
+                               const Tensor& targets, const AdversarialTrainingOptions& options) {
     Tensor clean_probabilities;
     {
         detail::EvalModeScope eval(model);
@@ -41,15 +43,17 @@ Tensor trades_loss(const ModelRef& model, const LossFn& loss, const Tensor& inpu
     const Tensor adversarial = pgd(model, divergence, inputs, clean_probabilities, attack);
 
     const Tensor logits = model.forward(inputs);
-    const Tensor robust = kl_div(log_softmax(model.forward(adversarial), 1), softmax(logits, 1),
-                                 Reduction::batchmean);
-    return add(loss(logits, targets), mul(robust, options.trades_beta));
+    const Tensor adversarial_logits = model.forward(adversarial);
+    const Tensor robust =
+        kl_div(log_softmax(adversarial_logits, 1), softmax(logits, 1), Reduction::batchmean);
+    return {add(loss(logits, targets), mul(robust, options.trades_beta)), adversarial_logits};
 }
 
 }  // namespace
 
-Tensor adversarial_loss(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
-                        const Tensor& targets, const AdversarialTrainingOptions& options) {
+train::BatchOutput adversarial_batch(const ModelRef& model, const LossFn& loss,
+                                     const Tensor& inputs, const Tensor& targets,
+                                     const AdversarialTrainingOptions& options) {
     wengert::detail::require(options.clean_weight >= 0.0 && options.clean_weight <= 1.0,
                              "adversarial_loss: clean_weight must be in [0, 1]; got {}",
                              options.clean_weight);
@@ -57,8 +61,10 @@ Tensor adversarial_loss(const ModelRef& model, const LossFn& loss, const Tensor&
                              "adversarial_loss: trades_beta must be non-negative; got {}",
                              options.trades_beta);
     switch (options.defence) {
-        case Defence::none:
-            return loss(model.forward(inputs), targets);
+        case Defence::none: {
+            const Tensor logits = model.forward(inputs);
+            return {loss(logits, targets), logits};
+        }
         case Defence::pgd: {
             const Tensor adversarial = pgd(model, loss, inputs, targets, options.attack);
             return mixed(model, loss, inputs, targets, adversarial, options.clean_weight);
@@ -78,6 +84,11 @@ Tensor adversarial_loss(const ModelRef& model, const LossFn& loss, const Tensor&
             return trades_loss(model, loss, inputs, targets, options);
     }
     wengert::detail::internal_error("adversarial_loss", "unknown defence");
+}
+
+Tensor adversarial_loss(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
+                        const Tensor& targets, const AdversarialTrainingOptions& options) {
+    return adversarial_batch(model, loss, inputs, targets, options).loss;
 }
 
 namespace {

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "../data/dataset.hpp"
+#include "../train/loop.hpp"
 #include "attacks.hpp"
 
 namespace wengert::adversarial {
@@ -43,6 +44,14 @@ struct AdversarialTrainingOptions {
 /// model's parameters (never through the adversarial inputs, which are constants).
 Tensor adversarial_loss(const ModelRef& model, const LossFn& loss, const Tensor& inputs,
                         const Tensor& targets, const AdversarialTrainingOptions& options);
+
+/// The same loss together with the logits on the adversarial batch (pgd, fast_fgsm and
+/// trades; the clean logits for Defence::none), computed in the model's own mode, so that
+/// train::fit's batch_loss hook reports the training accuracy under the training attack.
+/// The clean forward of a mixed objective or of TRADES does not count towards it.
+train::BatchOutput adversarial_batch(const ModelRef& model, const LossFn& loss,
+                                     const Tensor& inputs, const Tensor& targets,
+                                     const AdversarialTrainingOptions& options);
 
 /// How accuracy is measured under attack.
 enum class Attack { none, fgsm, pgd };

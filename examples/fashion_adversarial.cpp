@@ -199,7 +199,7 @@ int main(int argc, char** argv) {
         const Tensor eval_labels = narrow(test_split.labels, 0, 0, eval_count);
 
         // Trains one model: the standard one with the clean loss, the robust one with
-        // adversarial_loss plugged into fit's batch_loss hook.
+        // adversarial_batch plugged into fit's batch_loss hook.
         struct Trained {
             std::shared_ptr<Sequential> model;
             train::History history;
@@ -241,8 +241,10 @@ int main(int argc, char** argv) {
                         current.attack.eps = eps * done;
                     }
                     ++batch;
-                    return adv::adversarial_loss(model_ref(m), classification_loss, b.inputs,
-                                                 b.targets, current);
+                    // The logits on the adversarial batch: fit's train accuracy is the
+                    // accuracy under the training attack.
+                    return adv::adversarial_batch(model_ref(m), classification_loss, b.inputs,
+                                                  b.targets, current);
                 };
             }
             examples::Schedule schedule = examples::make_schedule(

@@ -43,8 +43,13 @@ int main(int argc, char** argv) {
             if (!flags.output.empty()) {
                 find.plot_path = flags.output + "/lr_find.png";
             }
+            // lr_find restores the model, the optimizer and the loader; the dropout masks'
+            // generator is outside them, so it is put back here, and the training below is
+            // the same as without --lr-find.
+            const std::vector<std::uint64_t> dropout_state = generator.state();
             const train::LrFindResult found = train::lr_find(*model, *optimizer, train_loader,
                                                              examples::classification_loss, find);
+            generator.set_state(dropout_state);
             fmt::print(stderr, "lr_find: suggested lr {:.3g} (lowest loss at {:.3g}){}\n",
                        found.suggested_lr, found.min_loss_lr,
                        find.plot_path.empty() ? "" : ", curve in " + find.plot_path);

@@ -113,13 +113,14 @@ int main(int argc, char** argv) {
             // The penalty joins the training objective only: the test loss stays the plain
             // cross-entropy, comparable across runs.
             options.batch_loss = [&](Module& trained, const Batch& batch) {
-                Tensor loss = examples::classification_loss(trained(batch.inputs), batch.targets);
+                const Tensor logits = trained(batch.inputs);
+                Tensor loss = examples::classification_loss(logits, batch.targets);
                 if (penalty.name == "l1") {
                     loss = loss + l1_penalty(weights, penalty.strength);
                 } else if (penalty.name == "l2") {
                     loss = loss + l2_penalty(weights, penalty.strength);
                 }
-                return loss;
+                return train::BatchOutput{loss, logits};
             };
             examples::Schedule schedule = examples::make_schedule(
                 flags.scheduler, *optimizer, flags.epochs, train_loader.size());

@@ -47,13 +47,11 @@ TEST_SUITE("adversarial training") {
         options.attack.steps = 5;
         options.attack.generator = &g;
         options.defence = Defence::none;
-        CHECK(value_of(adversarial_loss(model.ref(), ce, x, y, options)) ==
-              doctest::Approx(clean));
+        CHECK(value_of(adversarial_loss(model.ref(), ce, x, y, options)) == doctest::Approx(clean));
 
         options.defence = Defence::pgd;
         options.clean_weight = 1.0;
-        CHECK(value_of(adversarial_loss(model.ref(), ce, x, y, options)) ==
-              doctest::Approx(clean));
+        CHECK(value_of(adversarial_loss(model.ref(), ce, x, y, options)) == doctest::Approx(clean));
         options.clean_weight = 0.0;
         const double robust = value_of(adversarial_loss(model.ref(), ce, x, y, options));
         CHECK(robust > clean);
@@ -68,11 +66,36 @@ TEST_SUITE("adversarial training") {
 
         options.defence = Defence::trades;
         options.trades_beta = 0.0;
-        CHECK(value_of(adversarial_loss(model.ref(), ce, x, y, options)) ==
-              doctest::Approx(clean));
+        CHECK(value_of(adversarial_loss(model.ref(), ce, x, y, options)) == doctest::Approx(clean));
         options.trades_beta = 6.0;
         CHECK(value_of(adversarial_loss(model.ref(), ce, x, y, options)) > clean);
         CHECK(model.training);
+    }
+
+    TEST_CASE("adversarial_batch hands back the logits on the adversarial batch") {
+        Linear2 model = make_model(8);
+        Generator g(9);
+        const Tensor x = uniform({6, 4}, 0.2, 0.8, kFloat64, &g);
+        const Tensor y = tensor({0, 1, 2, 0, 1, 2}, {6}, kInt64);
+        AdversarialTrainingOptions options;
+        options.attack.eps = 0.1;
+        options.attack.steps = 3;
+        options.attack.random_start = false;  // the same adversary on every call
+
+        const Tensor adversarial = pgd(model.ref(), ce, x, y, options.attack);
+        const std::vector<double> expected = model.ref().forward(adversarial).to_vector();
+        options.clean_weight = 0.5;  // the clean forward does not count
+        const train::BatchOutput mixed = adversarial_batch(model.ref(), ce, x, y, options);
+        CHECK(mixed.output.to_vector() == expected);
+        CHECK(value_of(mixed.loss) ==
+              doctest::Approx(value_of(adversarial_loss(model.ref(), ce, x, y, options))));
+
+        options.defence = Defence::trades;
+        const train::BatchOutput trades = adversarial_batch(model.ref(), ce, x, y, options);
+        CHECK(shape_string(trades.output.shape()) == "(6, 3)");
+        options.defence = Defence::none;
+        CHECK(adversarial_batch(model.ref(), ce, x, y, options).output.to_vector() ==
+              model.ref().forward(x).to_vector());
     }
 
     TEST_CASE("the adversarial loss backpropagates into the parameters only") {

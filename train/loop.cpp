@@ -6,6 +6,7 @@
 #include <cmath>
 #include <filesystem>
 #include <optional>
+#include <utility>
 
 #include "../autograd/error.hpp"
 #include "../autograd/grad_mode.hpp"
@@ -146,12 +147,16 @@ History fit(Module& model, optim::Optimizer& optimizer, DataLoader& train, DataL
             ProgressBar bar(epoch, options.epochs, train.size(), stderr, !options.progress);
             double total_loss = 0.0;
             std::size_t correct = 0, samples = 0, batch_number = 0;
+            bool all_outputs = true;  // false once a batch_loss hook hands back no outputs
             for (const Batch& batch : train) {
                 ++batch_number;
                 Tensor output;
                 Tensor loss;
                 if (options.batch_loss) {
-                    loss = options.batch_loss(model, batch);
+                    BatchOutput hooked = options.batch_loss(model, batch);
+                    loss = std::move(hooked.loss);
+                    output = std::move(hooked.output);
+                    all_outputs = all_outputs && output.defined();
                 } else {
                     output = model(batch.inputs);
                     loss = options.loss(output, batch.targets);
@@ -186,11 +191,11 @@ History fit(Module& model, optim::Optimizer& optimizer, DataLoader& train, DataL
             record.seconds = seconds_since(epoch_start);
             if (samples > 0) {
                 record.train_loss = total_loss / static_cast<double>(samples);
-                // A batch_loss hook hides the logits, so there is no training accuracy to
+                // A batch_loss hook that hides the outputs leaves no training accuracy to
                 // report: NaN says so, where 0 would read as a measured value.
-                record.train_accuracy = options.batch_loss ? std::nan("")
-                                                           : static_cast<double>(correct) /
-                                                                 static_cast<double>(samples);
+                record.train_accuracy =
+                    all_outputs ? static_cast<double>(correct) / static_cast<double>(samples)
+                                : std::nan("");
             }
         }
         if (test != nullptr) {

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "../autograd/tensor.hpp"
@@ -27,6 +28,19 @@ namespace wengert::train {
 
 /// (model output, targets) -> scalar loss.
 using LossFn = std::function<Tensor(const Tensor& output, const Tensor& targets)>;
+
+/// What a FitOptions::batch_loss hook hands back: the scalar to backpropagate and, when the
+/// hook has them, the model's outputs (N, C) on the batch, from which fit counts the training
+/// accuracy against the batch's targets. A hook that returns only a Tensor converts
+/// implicitly, leaving `output` undefined.
+struct BatchOutput {
+    // Implicit, so that hooks returning just the loss keep compiling.
+    BatchOutput(Tensor value) : loss(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+    BatchOutput(Tensor value, Tensor outputs)
+        : loss(std::move(value)), output(std::move(outputs)) {}
+    Tensor loss;
+    Tensor output;  ///< undefined when the hook does not hand back its outputs
+};
 
 /// The share of rows of `logits` (N, C) whose largest entry (the first on ties) is at
 /// `targets` (int64, N). ShapeError when the shapes do not match.
@@ -69,9 +83,12 @@ struct FitOptions {
     /// Classification: accuracy is recorded (argmax of the output against int64 targets).
     bool classify = true;
     /// When set, replaces forward + loss for a training batch (adversarial training, custom
-    /// objectives): returns the scalar to backpropagate. The reported train loss is its value;
-    /// the train accuracy is NaN, since the hook does not hand back the logits.
-    std::function<Tensor(Module& model, const Batch& batch)> batch_loss;
+    /// objectives): returns the scalar to backpropagate, and optionally the outputs it was
+    /// computed from. The reported train loss is the scalar's value; the train accuracy is
+    /// counted on the outputs handed back (for adversarial training, adversarial::
+    /// adversarial_batch hands back the logits on the adversarial batch, so it is the
+    /// accuracy under the training attack), and is NaN when a batch hands back none.
+    std::function<BatchOutput(Module& model, const Batch& batch)> batch_loss;
     /// After backward, before the optimizer step: gradient clipping.
     std::function<void()> after_backward;
     /// After each optimizer step: per-batch schedulers (OneCycleLR, CyclicLR).

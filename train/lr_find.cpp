@@ -1,5 +1,8 @@
 #include "lr_find.hpp"
 
+#include <fmt/format.h>
+
+#include <algorithm>
 #include <cmath>
 
 #include "../autograd/error.hpp"
@@ -129,7 +132,19 @@ LrFindResult lr_find(Module& model, optim::Optimizer& optimizer, DataLoader& loa
         plot_options.xlabel = "learning rate";
         plot_options.ylabel = "smoothed loss";
         plot_options.log_x = true;
-        plot(options.plot_path, {{"smoothed loss", result.lrs, result.losses}}, plot_options);
+        // The suggestion as a vertical line across the curve's finite range (the last loss
+        // of a diverged sweep may be infinite).
+        double low = best, high = best;
+        for (double value : result.losses) {
+            if (std::isfinite(value)) {
+                high = std::max(high, value);
+            }
+        }
+        const double lr_at = result.suggested_lr;
+        plot(options.plot_path,
+             {{"smoothed loss", result.lrs, result.losses},
+              {fmt::format("suggested lr {:.2g}", lr_at), {lr_at, lr_at}, {low, high}}},
+             plot_options);
     }
     return result;
 }

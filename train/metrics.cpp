@@ -123,8 +123,10 @@ bool plot(const std::string& png_path, const std::vector<Curve>& curves,
         fmt::print(script.get(), "set title {}\nset xlabel {}\nset ylabel {}\nset grid\n",
                    quoted(options.title), quoted(options.xlabel), quoted(options.ylabel));
         fmt::print(script.get(), "set key outside right\n");
+        // Powers of ten as 1e-05 rather than gnuplot's default 0.0000100, which runs the
+        // tick labels of a wide lr axis into one another.
         if (options.log_x) {
-            fmt::print(script.get(), "set logscale x\n");
+            fmt::print(script.get(), "set logscale x\nset format x '%.0e'\n");
         }
         if (options.log_y) {
             fmt::print(script.get(), "set logscale y\n");
