@@ -1,5 +1,10 @@
 #include "norm.hpp"
 
+#include <algorithm>
+#include <cmath>
+#include <vector>
+#include <xsimd/xsimd.hpp>
+
 #include "arithmetic.hpp"
 #include "kernel.hpp"
 #include "reduce.hpp"
@@ -11,32 +16,468 @@ namespace {
 
 using detail::AnyArray;
 using detail::Array;
+using detail::BackwardCall;
+
+// Note [Fused normalisation kernels]
+// batch_norm and layer_norm normalise groups of contiguous runs: layer_norm each row of D
+// values, batch_norm each channel, made of N runs of prod(*) values in (N, C, *). Composed
+// from mean, sub, mul and pow they took ten passes over the data and as many full-size
+// temporaries (a third of their time went to the kernel zeroing fresh pages). The fused
+// forward walks one group at a time: the mean, the centred sum of squares (two passes
+// rather than E[x^2] - mean^2, which cancels for inputs with a large mean), then y; the
+// group stays in cache between passes, so memory sees one read of x and one write of y.
+// Backward without create_graph is fused the same way, from the closed form
+//   dx = rstd * (g w - mean(g w) - xhat mean(g w xhat)),
+//   dweight = sum(g xhat), dbias = sum(g),
+// recomputing xhat from x and the saved per-group mean and rstd. With create_graph (grad
+// mode on during backward), the same formula is written in differentiable ops from x, so
+// second-order gradients flow through the statistics as they must. Sums run in xsimd
+// batches of T over blocks of kSumBlock values, and the blocks' totals add up in double:
+// float32 then rounds like a 1024-term sum, however long the group. Groups (and, for
+// layer_norm's weight gradient, fixed blocks of rows) are spread over the pool's threads;
+// the blocks do not depend on the thread count, so neither do the results.
+
+constexpr std::size_t kSumBlock = 1024;
+
+// Rows per block of layer_norm's weight and bias gradients: each block sums its rows in T
+// into a partial of its own, and the partials then add up in double.
+constexpr std::size_t kRowsPerBlock = 256;
+
+// The sum over i < n of f(p[i]), f taking either an xsimd batch or a scalar of T.
+template <class T, class F>
+double sum_map(const T* p, std::size_t n, F f) {
+    using Batch = xsimd::batch<T>;
+    constexpr std::size_t width = Batch::size;
+    static_assert(kSumBlock % (4 * width) == 0);
+    double total = 0.0;
+    for (std::size_t start = 0; start < n; start += kSumBlock) {
+        const std::size_t end = std::min(n, start + kSumBlock);
+        // Four accumulators hide the latency of the adds when the run sits in L1.
+        Batch a0(T(0)), a1(T(0)), a2(T(0)), a3(T(0));
+        std::size_t i = start;
+        for (; i + 4 * width <= end; i += 4 * width) {
+            a0 += f(Batch::load_unaligned(p + i));
+            a1 += f(Batch::load_unaligned(p + i + width));
+            a2 += f(Batch::load_unaligned(p + i + 2 * width));
+            a3 += f(Batch::load_unaligned(p + i + 3 * width));
+        }
+        for (; i + width <= end; i += width) {
+            a0 += f(Batch::load_unaligned(p + i));
+        }
+        T s = xsimd::hadd((a0 + a1) + (a2 + a3));
+        for (; i < end; ++i) {
+            s += f(p[i]);
+        }
+        total += static_cast<double>(s);
+    }
+    return total;
+}
+
+// The sums over i < n of g[i] and of g[i] (x[i] - m), in one pass.
+template <class T>
+void sum_g_and_g_centred(const T* g, const T* x, std::size_t n, T m, double& sum_g,
+                         double& sum_gc) {
+    using Batch = xsimd::batch<T>;
+    constexpr std::size_t width = Batch::size;
+    const Batch mv(m);
+    for (std::size_t start = 0; start < n; start += kSumBlock) {
+        const std::size_t end = std::min(n, start + kSumBlock);
+        Batch s0(T(0)), s1(T(0)), c0(T(0)), c1(T(0));
+        std::size_t i = start;
+        for (; i + 2 * width <= end; i += 2 * width) {
+            const Batch g0 = Batch::load_unaligned(g + i);
+            const Batch g1 = Batch::load_unaligned(g + i + width);
+            s0 += g0;
+            s1 += g1;
+            c0 = xsimd::fma(g0, Batch::load_unaligned(x + i) - mv, c0);
+            c1 = xsimd::fma(g1, Batch::load_unaligned(x + i + width) - mv, c1);
+        }
+        for (; i + width <= end; i += width) {
+            const Batch g0 = Batch::load_unaligned(g + i);
+            s0 += g0;
+            c0 = xsimd::fma(g0, Batch::load_unaligned(x + i) - mv, c0);
+        }
+        T s = xsimd::hadd(s0 + s1);
+        T c = xsimd::hadd(c0 + c1);
+        for (; i < end; ++i) {
+            s += g[i];
+            c = std::fma(g[i], x[i] - m, c);
+        }
+        sum_g += static_cast<double>(s);
+        sum_gc += static_cast<double>(c);
+    }
+}
+
+// The batch of T at p holding p[0, count) and zeros after, count <= the batch width: the
+// tail of a run goes through the same instructions as the rest, so an element's result
+// does not depend on its position (Note [Elementwise kernels] in kernel.hpp).
+template <class T>
+xsimd::batch<T> load_part(const T* p, std::size_t count) {
+    using Batch = xsimd::batch<T>;
+    if (count == Batch::size) {
+        return Batch::load_unaligned(p);
+    }
+    alignas(64) T padded[Batch::size] = {};
+    std::copy(p, p + count, padded);
+    return Batch::load_aligned(padded);
+}
+
+template <class T>
+void store_part(const xsimd::batch<T>& v, T* p, std::size_t count) {
+    using Batch = xsimd::batch<T>;
+    if (count == Batch::size) {
+        v.store_unaligned(p);
+        return;
+    }
+    alignas(64) T padded[Batch::size];
+    v.store_aligned(padded);
+    std::copy(padded, padded + count, p);
+}
+
+// Where one group's values lie: `count` runs of `length` values, run k at offset k * stride
+// from the group's first value. A layer_norm row is one run; a batch_norm channel of
+// (N, C, *) is N runs of prod(*) values, C * prod(*) apart.
+struct Runs {
+    std::size_t count = 1;
+    std::size_t stride = 0;
+    std::size_t length = 0;
+
+    std::size_t size() const { return count * length; }
+};
+
+// Groups per thread below which a kernel stays on the calling thread.
+std::size_t group_grain(const Runs& runs) {
+    return std::max<std::size_t>(1,
+                                 detail::kMemoryBoundGrain / std::max<std::size_t>(1, runs.size()));
+}
+
+// The mean of a group's values (rounded to T, as backward recomputes xhat with it) and
+// their biased variance about it.
+template <class T>
+void group_moments(const T* p, const Runs& runs, T& mean, double& var) {
+    const auto n = static_cast<double>(runs.size());
+    double total = 0.0;
+    for (std::size_t k = 0; k < runs.count; ++k) {
+        total += sum_map(p + k * runs.stride, runs.length, [](auto v) { return v; });
+    }
+    const T m = static_cast<T>(total / n);
+    double squares = 0.0;
+    for (std::size_t k = 0; k < runs.count; ++k) {
+        squares += sum_map(p + k * runs.stride, runs.length, [m](auto v) {
+            using V = decltype(v);
+            const V d = v - V(m);
+            return d * d;
+        });
+    }
+    mean = m;
+    var = squares / n;
+}
+
+// y = (x - m) s + b over a group's values, with batch_norm's per-channel constants.
+template <class T>
+void affine_group(const T* x, T* y, const Runs& runs, T m, T s, T b) {
+    using Batch = xsimd::batch<T>;
+    const Batch mv(m), sv(s), bv(b);
+    for (std::size_t k = 0; k < runs.count; ++k) {
+        const T* in = x + k * runs.stride;
+        T* out = y + k * runs.stride;
+        for (std::size_t i = 0; i < runs.length; i += Batch::size) {
+            const std::size_t count = std::min(Batch::size, runs.length - i);
+            store_part(xsimd::fma(load_part(in + i, count) - mv, sv, bv), out + i, count);
+        }
+    }
+}
+
+// batch_norm's training forward: per channel, the batch mean and biased variance, then
+// y = (x - mean) rstd weight + bias. `mean`, `var` and `rstd` (C) receive the statistics
+// for backward and the running statistics.
+template <class T>
+Array<T> batch_norm_forward(const Array<T>& x, const T* weight, const T* bias, double eps, T* mean,
+                            T* var, T* rstd) {
+    const std::size_t channels = x.shape()[1];
+    const std::size_t inner = x.size() / (x.shape()[0] * channels);
+    const Runs runs{x.shape()[0], channels * inner, inner};
+    Array<T> y = detail::fresh_array<T>(x.shape());
+    const T* px = x.data();
+    T* py = y.data();
+    detail::parallel_for(channels, group_grain(runs), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t c = begin; c < end; ++c) {
+            T m;
+            double v;
+            group_moments(px + c * inner, runs, m, v);
+            const double r = 1.0 / std::sqrt(v + eps);
+            mean[c] = m;
+            var[c] = static_cast<T>(v);
+            rstd[c] = static_cast<T>(r);
+            const auto scale = static_cast<T>(weight != nullptr ? r * weight[c] : r);
+            affine_group(px + c * inner, py + c * inner, runs, m, scale,
+                         bias != nullptr ? bias[c] : T(0));
+        }
+    });
+    return y;
+}
+
+// y = (x - mean[c]) scale[c] + shift[c] over (N, C, *), mean and shift optional (null: 0).
+template <class T>
+Array<T> channel_affine_forward(const Array<T>& x, const T* mean, const T* scale, const T* shift) {
+    const std::size_t channels = x.shape()[1];
+    const std::size_t inner =
+        x.shape()[0] == 0 || channels == 0 ? 0 : x.size() / (x.shape()[0] * channels);
+    const Runs runs{x.shape()[0], channels * inner, inner};
+    Array<T> y = detail::fresh_array<T>(x.shape());
+    const T* px = x.data();
+    T* py = y.data();
+    detail::parallel_for(channels, group_grain(runs), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t c = begin; c < end; ++c) {
+            affine_group(px + c * inner, py + c * inner, runs, mean != nullptr ? mean[c] : T(0),
+                         scale[c], shift != nullptr ? shift[c] : T(0));
+        }
+    });
+    return y;
+}
+
+// Per channel of (N, C, *): sum(g) and sum(g (x - mean[c])), mean optional (null: 0).
+template <class T>
+void channel_sums(const Array<T>& g, const Array<T>& x, const T* mean, double* sum_g,
+                  double* sum_gc) {
+    const std::size_t channels = x.shape()[1];
+    const std::size_t inner =
+        x.shape()[0] == 0 || channels == 0 ? 0 : x.size() / (x.shape()[0] * channels);
+    const Runs runs{x.shape()[0], channels * inner, inner};
+    const T* pg = g.data();
+    const T* px = x.data();
+    detail::parallel_for(channels, group_grain(runs), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t c = begin; c < end; ++c) {
+            const T m = mean != nullptr ? mean[c] : T(0);
+            sum_g[c] = 0.0;
+            sum_gc[c] = 0.0;
+            for (std::size_t k = 0; k < runs.count; ++k) {
+                const std::size_t at = c * inner + k * runs.stride;
+                sum_g_and_g_centred(pg + at, px + at, runs.length, m, sum_g[c], sum_gc[c]);
+            }
+        }
+    });
+}
+
+// batch_norm's training backward without create_graph (Note [Fused normalisation
+// kernels]): per channel, sum(g) and sum(g (x - mean)) in one pass, then, when dx is
+// given, dx = a (g - mean(g)) - a rstd mean(g xhat) (x - mean) with a = rstd weight.
+template <class T>
+void batch_norm_backward(const Array<T>& g, const Array<T>& x, const T* weight, const T* mean,
+                         const T* rstd, T* dx, T* dweight, T* dbias) {
+    using Batch = xsimd::batch<T>;
+    const std::size_t channels = x.shape()[1];
+    const std::size_t inner = x.size() / (x.shape()[0] * channels);
+    const Runs runs{x.shape()[0], channels * inner, inner};
+    const auto n = static_cast<double>(runs.size());
+    const T* pg = g.data();
+    const T* px = x.data();
+    detail::parallel_for(channels, group_grain(runs), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t c = begin; c < end; ++c) {
+            double sum_g = 0.0, sum_gc = 0.0;
+            for (std::size_t k = 0; k < runs.count; ++k) {
+                const std::size_t at = c * inner + k * runs.stride;
+                sum_g_and_g_centred(pg + at, px + at, runs.length, mean[c], sum_g, sum_gc);
+            }
+            const double r = rstd[c];
+            dweight[c] = static_cast<T>(r * sum_gc);
+            dbias[c] = static_cast<T>(sum_g);
+            if (dx == nullptr) {
+                continue;
+            }
+            const double a = weight != nullptr ? r * weight[c] : r;
+            const Batch av(static_cast<T>(a));
+            const Batch qv(static_cast<T>(-a * sum_g / n));
+            const Batch kv(static_cast<T>(-a * r * r * sum_gc / n));
+            const Batch mv(mean[c]);
+            for (std::size_t k = 0; k < runs.count; ++k) {
+                const std::size_t at = c * inner + k * runs.stride;
+                for (std::size_t i = 0; i < runs.length; i += Batch::size) {
+                    const std::size_t count = std::min(Batch::size, runs.length - i);
+                    const Batch gv = load_part(pg + at + i, count);
+                    const Batch xv = load_part(px + at + i, count);
+                    store_part(xsimd::fma(kv, xv - mv, xsimd::fma(av, gv, qv)), dx + at + i, count);
+                }
+            }
+        }
+    });
+}
+
+// layer_norm's forward over rows of d values: per row the mean and biased variance, then
+// y = (x - mean) rstd weight + bias, weight and bias (d) optional. `mean` and `rstd` (one
+// per row) receive the statistics for backward.
+template <class T>
+Array<T> layer_norm_forward(const Array<T>& x, std::size_t d, const T* weight, const T* bias,
+                            double eps, T* mean, T* rstd) {
+    using Batch = xsimd::batch<T>;
+    const std::size_t rows = d == 0 ? 0 : x.size() / d;
+    const Runs runs{1, 0, d};
+    Array<T> y = detail::fresh_array<T>(x.shape());
+    const T* px = x.data();
+    T* py = y.data();
+    detail::parallel_for(rows, group_grain(runs), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t row = begin; row < end; ++row) {
+            const T* in = px + row * d;
+            T* out = py + row * d;
+            T m;
+            double v;
+            group_moments(in, runs, m, v);
+            const auto s = static_cast<T>(1.0 / std::sqrt(v + eps));
+            mean[row] = m;
+            rstd[row] = s;
+            const Batch mv(m), sv(s);
+            for (std::size_t i = 0; i < d; i += Batch::size) {
+                const std::size_t count = std::min(Batch::size, d - i);
+                Batch yv = (load_part(in + i, count) - mv) * sv;
+                if (weight != nullptr) {
+                    yv *= load_part(weight + i, count);
+                }
+                if (bias != nullptr) {
+                    yv += load_part(bias + i, count);
+                }
+                store_part(yv, out + i, count);
+            }
+        }
+    });
+    return y;
+}
+
+// layer_norm's backward without create_graph (Note [Fused normalisation kernels]), over
+// rows of d values: per row, sum(g w) and sum(g w xhat) in one pass, which also adds g xhat
+// and g into its block's partial weight and bias gradients; then, when dx is given,
+// dx = rstd (g w - mean(g w)) - rstd mean(g w xhat) xhat. dweight and dbias (d) receive
+// the partials' totals.
+template <class T>
+void layer_norm_backward(const Array<T>& g, const Array<T>& x, std::size_t d, const T* weight,
+                         const T* mean, const T* rstd, T* dx, T* dweight, T* dbias) {
+    using Batch = xsimd::batch<T>;
+    const std::size_t rows = d == 0 ? 0 : x.size() / d;
+    const std::size_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+    // Two partials (weight, bias) of d values per block, zeroed.
+    std::vector<T> partials(blocks * 2 * d, T(0));
+    const T* pg = g.data();
+    const T* px = x.data();
+    const Runs block_runs{1, 0, kRowsPerBlock * d};
+    detail::parallel_for(blocks, group_grain(block_runs), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t block = begin; block < end; ++block) {
+            T* part_w = partials.data() + block * 2 * d;
+            T* part_b = part_w + d;
+            const std::size_t last = std::min(rows, (block + 1) * kRowsPerBlock);
+            for (std::size_t row = block * kRowsPerBlock; row < last; ++row) {
+                const T* xr = px + row * d;
+                const T* gr = pg + row * d;
+                const Batch mv(mean[row]), sv(rstd[row]);
+                // Padding lanes hold g = 0, so they add nothing to the sums or partials.
+                double sum_gw = 0.0, sum_gwx = 0.0;
+                for (std::size_t start = 0; start < d; start += kSumBlock) {
+                    const std::size_t stop = std::min(d, start + kSumBlock);
+                    Batch acc_gw(T(0)), acc_gwx(T(0));
+                    for (std::size_t i = start; i < stop; i += Batch::size) {
+                        const std::size_t count = std::min(Batch::size, stop - i);
+                        const Batch gv = load_part(gr + i, count);
+                        const Batch xh = (load_part(xr + i, count) - mv) * sv;
+                        const Batch gw = weight != nullptr ? gv * load_part(weight + i, count) : gv;
+                        acc_gw += gw;
+                        acc_gwx = xsimd::fma(gw, xh, acc_gwx);
+                        store_part(xsimd::fma(gv, xh, load_part(part_w + i, count)), part_w + i,
+                                   count);
+                        store_part(load_part(part_b + i, count) + gv, part_b + i, count);
+                    }
+                    sum_gw += static_cast<double>(xsimd::hadd(acc_gw));
+                    sum_gwx += static_cast<double>(xsimd::hadd(acc_gwx));
+                }
+                if (dx == nullptr) {
+                    continue;
+                }
+                const T s = rstd[row];
+                const Batch m1(static_cast<T>(sum_gw / static_cast<double>(d)));
+                const Batch k(static_cast<T>(-s * sum_gwx / static_cast<double>(d)));
+                T* out = dx + row * d;
+                for (std::size_t i = 0; i < d; i += Batch::size) {
+                    const std::size_t count = std::min(Batch::size, d - i);
+                    const Batch gv = load_part(gr + i, count);
+                    const Batch xh = (load_part(xr + i, count) - mv) * sv;
+                    const Batch gw = weight != nullptr ? gv * load_part(weight + i, count) : gv;
+                    store_part(xsimd::fma(k, xh, sv * (gw - m1)), out + i, count);
+                }
+            }
+        }
+    });
+
+    // The blocks' partials add up in a fixed order, whatever the thread count.
+    for (std::size_t j = 0; j < d; ++j) {
+        double total_w = 0.0, total_b = 0.0;
+        for (std::size_t block = 0; block < blocks; ++block) {
+            total_w += static_cast<double>(partials[block * 2 * d + j]);
+            total_b += static_cast<double>(partials[block * 2 * d + d + j]);
+        }
+        dweight[j] = static_cast<T>(total_w);
+        dbias[j] = static_cast<T>(total_b);
+    }
+}
+
+// What the differentiable backward of a normalisation returns: the input's gradient
+// (undefined unless asked for), and g xhat and g before their sums over the statistics'
+// complement (the callers reduce them to the weight's and bias's shapes).
+struct NormGrads {
+    Tensor input;
+    Tensor g_xhat;
+};
+
+// The closed-form backward of y = xhat w + b, xhat normalised over `axes` with the biased
+// variance, written in differentiable ops from x so that create_graph differentiates
+// through the statistics. `w` broadcasts against x, or is undefined.
+NormGrads differentiable_backward(const Tensor& x, const Tensor& g, const Tensor& w,
+                                  const std::vector<std::int64_t>& axes, double eps,
+                                  bool want_input) {
+    const Tensor mu = mean(x, axes, true);
+    const Tensor centred = sub(x, mu);
+    const Tensor rstd = pow(add(mean(mul(centred, centred), axes, true), eps), -0.5);
+    const Tensor xhat = mul(centred, rstd);
+    NormGrads out;
+    out.g_xhat = mul(g, xhat);
+    if (want_input) {
+        const Tensor gw = w.defined() ? mul(g, w) : g;
+        const Tensor projection = mul(xhat, mean(mul(gw, xhat), axes, true));
+        out.input = mul(rstd, sub(sub(gw, mean(gw, axes, true)), projection));
+    }
+    return out;
+}
+
+// Pointer to a defined tensor's values, or null.
+template <class T>
+const T* data_or_null(const Tensor& t) {
+    return t.defined() ? t.data_ptr<T>() : nullptr;
+}
+
+template <class T>
+Tensor vector_tensor(const std::vector<double>& values) {
+    Array<T> out = Array<T>::from_shape(Shape{values.size()});
+    std::transform(values.begin(), values.end(), out.begin(),
+                   [](double v) { return static_cast<T>(v); });
+    return detail::make_tensor(std::move(out));
+}
 
 std::vector<std::int64_t> as_signed(ShapeView shape) {
     return std::vector<std::int64_t>(shape.begin(), shape.end());
 }
 
-// (x - mean) / sqrt(var + eps) over `axes`, with the biased variance; `var` receives the
-// variance (keepdim) for callers that track running statistics. A defined `weight` of the
-// statistics' shape (batch_norm's per-channel weight) is folded into the small factor
-// 1 / sqrt(var + eps), which saves a pass over the whole input forward and two backward.
-Tensor normalize(const Tensor& x, const std::vector<std::int64_t>& axes, double eps,
-                 Tensor* mean_out = nullptr, Tensor* var_out = nullptr,
-                 const Tensor& weight = Tensor()) {
+// The axes batch_norm reduces over: all but the channel axis 1.
+std::vector<std::int64_t> channel_axes(std::size_t rank) {
+    std::vector<std::int64_t> axes{0};
+    for (std::size_t axis = 2; axis < rank; ++axis) {
+        axes.push_back(static_cast<std::int64_t>(axis));
+    }
+    return axes;
+}
+
+// (x - mean) / sqrt(var + eps) over `axes`, with the biased variance (group_norm's
+// composition; batch_norm and layer_norm have fused kernels).
+Tensor normalize(const Tensor& x, const std::vector<std::int64_t>& axes, double eps) {
     const Tensor mu = mean(x, axes, true);
     const Tensor centred = sub(x, mu);
     const Tensor var = mean(mul(centred, centred), axes, true);
-    if (mean_out != nullptr) {
-        *mean_out = mu;
-    }
-    if (var_out != nullptr) {
-        *var_out = var;
-    }
-    Tensor scale = pow(add(var, eps), -0.5);
-    if (weight.defined()) {
-        scale = mul(scale, weight);
-    }
-    return mul(centred, scale);
+    return mul(centred, pow(add(var, eps), -0.5));
 }
 
 // A per-channel parameter (C) shaped (1, C, 1, ..., 1) to broadcast over input (N, C, *).
@@ -67,14 +508,178 @@ Tensor affine(Tensor y, const Tensor& weight, const Tensor& bias) {
 }
 
 // running = (1 - momentum) running + momentum * factor * batch, in place and unrecorded.
-void update_running(const Tensor& running, const Tensor& batch, double momentum, double factor) {
-    detail::visit("batch_norm", running, [&](auto& r) {
-        using T = typename std::decay_t<decltype(r)>::value_type;
-        const T* b = batch.data_ptr<T>();
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            r.data()[i] = static_cast<T>((1.0 - momentum) * r.data()[i] + momentum * factor * b[i]);
+template <class T>
+void update_running(const Tensor& running, const T* batch, double momentum, double factor) {
+    Array<T>& r = detail::array_as<T>(running);
+    for (std::size_t i = 0; i < r.size(); ++i) {
+        r.data()[i] = static_cast<T>((1.0 - momentum) * r.data()[i] + momentum * factor * batch[i]);
+    }
+}
+
+// y = (x - mean[c]) scale[c] + shift[c] over (N, C, *), in one pass: batch_norm's
+// evaluation. mean and shift (C) may be undefined (0); all four get gradients.
+Tensor channel_affine(const Tensor& x, const Tensor& mu, const Tensor& scale, const Tensor& shift) {
+    AnyArray y = detail::visit("batch_norm", x, [&](const auto& a) -> AnyArray {
+        using T = typename std::decay_t<decltype(a)>::value_type;
+        return channel_affine_forward(a, data_or_null<T>(mu), scale.data_ptr<T>(),
+                                      data_or_null<T>(shift));
+    });
+    return detail::record_op(
+        Op::batch_norm_affine, std::move(y), {x, mu, scale, shift},
+        [x, mu, scale](const BackwardCall& call) -> TensorList {
+            const Tensor& g = call.grad_output;
+            const std::vector<bool>& needs = call.needs_grad;
+            TensorList grads(4);
+            if (needs[0]) {
+                grads[0] = channel_affine(g, Tensor(), scale, Tensor());  // (N, C, *)
+            }
+            if (!needs[1] && !needs[2] && !needs[3]) {
+                return grads;
+            }
+            Tensor sum_g, sum_gc;  // (C): sum(g) and sum(g (x - mean))
+            if (is_grad_enabled()) {
+                const std::vector<std::int64_t> axes = channel_axes(x.dim());
+                const Tensor centred = mu.defined() ? sub(x, per_channel(mu, x.dim())) : x;
+                sum_g = reshape(sum(g, axes), {-1});
+                sum_gc = reshape(sum(mul(g, centred), axes), {-1});
+            } else {
+                detail::visit("batch_norm", x, [&](const auto& a) {
+                    using T = typename std::decay_t<decltype(a)>::value_type;
+                    std::vector<double> sg(x.shape()[1]), sgc(x.shape()[1]);
+                    channel_sums(detail::array_as<T>(g), a, data_or_null<T>(mu), sg.data(),
+                                 sgc.data());
+                    sum_g = vector_tensor<T>(sg);
+                    sum_gc = vector_tensor<T>(sgc);
+                });
+            }
+            if (needs[1]) {
+                grads[1] = neg(mul(scale, sum_g));
+            }
+            if (needs[2]) {
+                grads[2] = sum_gc;
+            }
+            if (needs[3]) {
+                grads[3] = sum_g;
+            }
+            return grads;
+        });
+}
+
+// Gradients of batch_norm in training with respect to input, weight and bias.
+TensorList batch_norm_grads(const BackwardCall& call, const Tensor& x, const Tensor& weight,
+                            const Tensor& mu, const Tensor& rstd, double eps) {
+    const Tensor& g = call.grad_output;
+    const std::vector<bool>& needs = call.needs_grad;
+    TensorList grads(3);
+    if (is_grad_enabled()) {
+        const std::vector<std::int64_t> axes = channel_axes(x.dim());
+        const Tensor w = weight.defined() ? per_channel(weight, x.dim()) : weight;
+        NormGrads d = differentiable_backward(x, g, w, axes, eps, needs[0]);
+        grads[0] = d.input;
+        if (needs[1]) {
+            grads[1] = reshape(sum(d.g_xhat, axes), {-1});
+        }
+        if (needs[2]) {
+            grads[2] = reshape(sum(g, axes), {-1});
+        }
+        return grads;
+    }
+
+    detail::visit("batch_norm", x, [&](const auto& a) {
+        using T = typename std::decay_t<decltype(a)>::value_type;
+        Array<T> dx = needs[0] ? detail::fresh_array<T>(a.shape()) : Array<T>();
+        Array<T> dweight = Array<T>::from_shape(Shape{x.shape()[1]});
+        Array<T> dbias = Array<T>::from_shape(Shape{x.shape()[1]});
+        batch_norm_backward(detail::array_as<T>(g), a, data_or_null<T>(weight), mu.data_ptr<T>(),
+                            rstd.data_ptr<T>(), needs[0] ? dx.data() : nullptr, dweight.data(),
+                            dbias.data());
+        if (needs[0]) {
+            grads[0] = detail::make_tensor(std::move(dx));
+        }
+        if (needs[1]) {
+            grads[1] = detail::make_tensor(std::move(dweight));
+        }
+        if (needs[2]) {
+            grads[2] = detail::make_tensor(std::move(dbias));
         }
     });
+    return grads;
+}
+
+// batch_norm in training: fused forward (Note [Fused normalisation kernels]) and the
+// running statistics' update.
+Tensor batch_norm_training(const Tensor& input, const Tensor& running_mean,
+                           const Tensor& running_var, const Tensor& weight, const Tensor& bias,
+                           double momentum, double eps) {
+    const std::size_t channels = input.shape()[1];
+    const std::size_t n = input.numel() / channels;
+    Tensor mu, rstd;  // (C), for backward
+    AnyArray y = detail::visit("batch_norm", input, [&](const auto& x) -> AnyArray {
+        using T = typename std::decay_t<decltype(x)>::value_type;
+        Array<T> batch_mean = Array<T>::from_shape(Shape{channels});
+        Array<T> batch_var = Array<T>::from_shape(Shape{channels});
+        Array<T> batch_rstd = Array<T>::from_shape(Shape{channels});
+        Array<T> out = batch_norm_forward(x, data_or_null<T>(weight), data_or_null<T>(bias), eps,
+                                          batch_mean.data(), batch_var.data(), batch_rstd.data());
+        if (running_mean.defined()) {
+            const double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
+            update_running(running_mean, batch_mean.data(), momentum, 1.0);
+            update_running(running_var, batch_var.data(), momentum, unbias);
+        }
+        mu = detail::make_tensor(std::move(batch_mean));
+        rstd = detail::make_tensor(std::move(batch_rstd));
+        return out;
+    });
+    return detail::record_op(Op::batch_norm, std::move(y), {input, weight, bias},
+                             [input, weight, mu, rstd, eps](const BackwardCall& call) {
+                                 return batch_norm_grads(call, input, weight, mu, rstd, eps);
+                             });
+}
+
+// Gradients of layer_norm with respect to input, weight and bias, over the last `k` axes
+// of x, which hold d values per row.
+TensorList layer_norm_grads(const BackwardCall& call, const Tensor& x, const Tensor& weight,
+                            const Tensor& mu, const Tensor& rstd, std::size_t k, std::size_t d,
+                            double eps) {
+    const Tensor& g = call.grad_output;
+    const std::vector<bool>& needs = call.needs_grad;
+    TensorList grads(3);
+    const Shape normalized(x.shape().end() - static_cast<std::ptrdiff_t>(k), x.shape().end());
+    if (is_grad_enabled()) {
+        std::vector<std::int64_t> axes;
+        for (std::size_t i = 0; i < k; ++i) {
+            axes.push_back(-static_cast<std::int64_t>(i) - 1);
+        }
+        NormGrads dg = differentiable_backward(x, g, weight, axes, eps, needs[0]);
+        grads[0] = dg.input;
+        if (needs[1]) {
+            grads[1] = sum_to(dg.g_xhat, normalized);
+        }
+        if (needs[2]) {
+            grads[2] = sum_to(g, normalized);
+        }
+        return grads;
+    }
+
+    detail::visit("layer_norm", x, [&](const auto& a) {
+        using T = typename std::decay_t<decltype(a)>::value_type;
+        Array<T> dx = needs[0] ? detail::fresh_array<T>(a.shape()) : Array<T>();
+        Array<T> dweight = Array<T>::from_shape(normalized);
+        Array<T> dbias = Array<T>::from_shape(normalized);
+        layer_norm_backward(detail::array_as<T>(g), a, d, data_or_null<T>(weight), mu.data_ptr<T>(),
+                            rstd.data_ptr<T>(), needs[0] ? dx.data() : nullptr, dweight.data(),
+                            dbias.data());
+        if (needs[0]) {
+            grads[0] = detail::make_tensor(std::move(dx));
+        }
+        if (needs[1]) {
+            grads[1] = detail::make_tensor(std::move(dweight));
+        }
+        if (needs[2]) {
+            grads[2] = detail::make_tensor(std::move(dbias));
+        }
+    });
+    return grads;
 }
 
 }  // namespace
@@ -95,42 +700,27 @@ Tensor batch_norm(const Tensor& input, const Tensor& running_mean, const Tensor&
                     "batch_norm: running_mean and running_var must both be given or both be "
                     "undefined; input is {}",
                     shape_string(input.shape()));
-    const std::size_t rank = input.dim();
     const std::size_t channels = input.shape()[1];
-    const Tensor channel_weight = weight.defined() ? per_channel(weight, rank) : Tensor();
 
-    Tensor y;
     if (training) {
         const std::size_t n = channels == 0 ? 0 : input.numel() / channels;
         detail::require(n > 1,
                         "batch_norm: training needs more than 1 value per channel; input is {}",
                         shape_string(input.shape()));
-        std::vector<std::int64_t> axes{0};
-        for (std::size_t axis = 2; axis < rank; ++axis) {
-            axes.push_back(static_cast<std::int64_t>(axis));
-        }
-        Tensor batch_mean, batch_var;
-        y = normalize(input, axes, eps, &batch_mean, &batch_var, channel_weight);
-        if (running_mean.defined()) {
-            NoGradGuard no_grad;
-            const double unbias = static_cast<double>(n) / static_cast<double>(n - 1);
-            update_running(running_mean, batch_mean, momentum, 1.0);
-            update_running(running_var, batch_var, momentum, unbias);
-        }
-    } else {
-        detail::require(running_mean.defined(),
-                        "batch_norm: evaluation (training false) needs running_mean and "
-                        "running_var; input is {}",
-                        shape_string(input.shape()));
-        Tensor scale = pow(add(per_channel(running_var, rank), eps), -0.5);
-        if (channel_weight.defined()) {
-            scale = mul(scale, channel_weight);
-        }
-        y = mul(sub(input, per_channel(running_mean, rank)), scale);
+        return batch_norm_training(input, running_mean, running_var, weight, bias, momentum, eps);
     }
 
-    // The weight is already in y (folded into the per-channel scale).
-    return affine(y, Tensor(), bias.defined() ? per_channel(bias, rank) : bias);
+    detail::require(running_mean.defined(),
+                    "batch_norm: evaluation (training false) needs running_mean and "
+                    "running_var; input is {}",
+                    shape_string(input.shape()));
+    // The (C) factors are small differentiable ops, so gradients still reach the running
+    // statistics and the weight; the pass over the input is one fused op.
+    Tensor scale = pow(add(running_var, eps), -0.5);
+    if (weight.defined()) {
+        scale = mul(scale, weight);
+    }
+    return channel_affine(input, running_mean, scale, bias);
 }
 
 Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tensor& weight,
@@ -153,13 +743,29 @@ Tensor layer_norm(const Tensor& input, const Shape& normalized_shape, const Tens
             p == &weight ? "weight" : "bias", shape_string(normalized_shape),
             p->defined() ? shape_string(p->shape()) : "");
     }
-
-    std::vector<std::int64_t> axes;
-    for (std::size_t i = 0; i < k; ++i) {
-        axes.push_back(-static_cast<std::int64_t>(i) - 1);
+    std::size_t d = 1;
+    for (std::size_t size : normalized_shape) {
+        d *= size;
     }
 
-    return affine(normalize(input, axes, eps), weight, bias);
+    // Fused forward (Note [Fused normalisation kernels]); mean and rstd (one per row) are
+    // kept for backward.
+    Tensor mu, rstd;
+    AnyArray y = detail::visit("layer_norm", input, [&](const auto& x) -> AnyArray {
+        using T = typename std::decay_t<decltype(x)>::value_type;
+        const std::size_t rows = d == 0 ? 0 : x.size() / d;
+        Array<T> row_mean = Array<T>::from_shape(Shape{rows});
+        Array<T> row_rstd = Array<T>::from_shape(Shape{rows});
+        Array<T> out = layer_norm_forward(x, d, data_or_null<T>(weight), data_or_null<T>(bias), eps,
+                                          row_mean.data(), row_rstd.data());
+        mu = detail::make_tensor(std::move(row_mean));
+        rstd = detail::make_tensor(std::move(row_rstd));
+        return out;
+    });
+    return detail::record_op(Op::layer_norm, std::move(y), {input, weight, bias},
+                             [input, weight, mu, rstd, k, d, eps](const BackwardCall& call) {
+                                 return layer_norm_grads(call, input, weight, mu, rstd, k, d, eps);
+                             });
 }
 
 Tensor group_norm(const Tensor& input, std::int64_t num_groups, const Tensor& weight,
