@@ -145,10 +145,10 @@ struct Runs {
     std::size_t size() const { return count * length; }
 };
 
-// Groups per thread below which a kernel stays on the calling thread.
-std::size_t group_grain(const Runs& runs) {
-    return std::max<std::size_t>(1,
-                                 detail::kMemoryBoundGrain / std::max<std::size_t>(1, runs.size()));
+// Items per thread below which a kernel stays on the calling thread, for items of `size`
+// values each.
+std::size_t grain_for(std::size_t size) {
+    return std::max<std::size_t>(1, detail::kMemoryBoundGrain / std::max<std::size_t>(1, size));
 }
 
 // The mean of a group's values (rounded to T, as backward recomputes xhat with it) and
@@ -173,45 +173,200 @@ void group_moments(const T* p, const Runs& runs, T& mean, double& var) {
     var = squares / n;
 }
 
-// y = (x - m) s + b over a group's values, with batch_norm's per-channel constants.
+// Runs of fewer values than this make batch_norm walk rows rather than channels (Note
+// [Short runs]).
+constexpr std::size_t kShortRun = 64;
+
+// Note [Short runs]
+// In (N, C) inputs, and (N, C, *) with a small prod(*), a channel holds one or a few
+// values per row: walking a channel at a time would touch a cache line, and pay a loop's
+// setup, for each of them. Such inputs go row by row instead, as an (N, L) matrix with
+// L = C prod(*): sums accumulate in one double per column, vectorised across columns, and
+// each channel then adds up its prod(*) columns; elementwise passes expand the
+// per-channel constants to one per column.
+
+// (N, C, *) as batch_norm walks it.
+struct ChannelLayout {
+    std::size_t batch = 0;
+    std::size_t channels = 0;
+    std::size_t inner = 0;  // prod(*)
+
+    explicit ChannelLayout(ShapeView shape) : batch(shape[0]), channels(shape[1]), inner(1) {
+        for (std::size_t axis = 2; axis < shape.size(); ++axis) {
+            inner *= shape[axis];
+        }
+    }
+    std::size_t columns() const { return channels * inner; }
+    Runs runs() const { return {batch, channels * inner, inner}; }
+    bool short_runs() const { return inner < kShortRun; }
+};
+
+// Per channel, the sum of term(i, j) over the channel's values, i indexing x and j its
+// column (Note [Short runs]).
+template <class F>
+std::vector<double> column_sums(const ChannelLayout& l, F term) {
+    std::vector<double> columns(l.columns(), 0.0);
+    double* col = columns.data();
+    const std::size_t width = l.columns();
+    detail::parallel_for(width, grain_for(l.batch), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t n = 0; n < l.batch; ++n) {
+            for (std::size_t j = begin; j < end; ++j) {
+                col[j] += term(n * width + j, j);
+            }
+        }
+    });
+    std::vector<double> sums(l.channels, 0.0);
+    for (std::size_t j = 0; j < width; ++j) {
+        sums[j / l.inner] += columns[j];
+    }
+    return sums;
+}
+
+// One value per column from one per channel (Note [Short runs]).
 template <class T>
-void affine_group(const T* x, T* y, const Runs& runs, T m, T s, T b) {
+std::vector<T> per_column(const ChannelLayout& l, const std::vector<T>& per_channel) {
+    std::vector<T> out(l.columns());
+    for (std::size_t j = 0; j < out.size(); ++j) {
+        out[j] = per_channel[j / l.inner];
+    }
+    return out;
+}
+
+// Per-channel constants of the elementwise pass out = k (x - m) + a g + q, which is
+// batch_norm's forward (no g) and its input gradient.
+template <class T>
+struct ChannelPass {
+    std::vector<T> m, k, a, q;
+
+    explicit ChannelPass(std::size_t channels)
+        : m(channels, T(0)), k(channels, T(0)), a(channels, T(0)), q(channels, T(0)) {}
+};
+
+// The pass over one channel's runs; g may be null (then a is unused).
+template <class T>
+void pass_group(const T* x, const T* g, T* out, const Runs& runs, T m, T k, T a, T q) {
     using Batch = xsimd::batch<T>;
-    const Batch mv(m), sv(s), bv(b);
-    for (std::size_t k = 0; k < runs.count; ++k) {
-        const T* in = x + k * runs.stride;
-        T* out = y + k * runs.stride;
+    const Batch mv(m), kv(k), av(a), qv(q);
+    for (std::size_t r = 0; r < runs.count; ++r) {
+        const std::size_t at = r * runs.stride;
         for (std::size_t i = 0; i < runs.length; i += Batch::size) {
             const std::size_t count = std::min(Batch::size, runs.length - i);
-            store_part(xsimd::fma(load_part(in + i, count) - mv, sv, bv), out + i, count);
+            const Batch xv = load_part(x + at + i, count);
+            const Batch base = g != nullptr ? xsimd::fma(av, load_part(g + at + i, count), qv) : qv;
+            store_part(xsimd::fma(kv, xv - mv, base), out + at + i, count);
         }
     }
 }
 
+// The pass over all of (N, C, *), by channels or by rows (Note [Short runs]).
+template <class T>
+void channel_pass(const ChannelLayout& l, const T* x, const T* g, T* out, const ChannelPass<T>& p) {
+    if (!l.short_runs()) {
+        const Runs runs = l.runs();
+        detail::parallel_for(l.channels, grain_for(runs.size()), [&](std::size_t b, std::size_t e) {
+            for (std::size_t c = b; c < e; ++c) {
+                const std::size_t at = c * l.inner;
+                pass_group(x + at, g != nullptr ? g + at : nullptr, out + at, runs, p.m[c], p.k[c],
+                           p.a[c], p.q[c]);
+            }
+        });
+        return;
+    }
+    const std::vector<T> m = per_column(l, p.m), k = per_column(l, p.k);
+    const std::vector<T> a = per_column(l, p.a), q = per_column(l, p.q);
+    const std::size_t width = l.columns();
+    detail::parallel_for(l.batch, grain_for(width), [&](std::size_t begin, std::size_t end) {
+        for (std::size_t n = begin; n < end; ++n) {
+            const T* xr = x + n * width;
+            T* o = out + n * width;
+            if (g == nullptr) {
+                for (std::size_t j = 0; j < width; ++j) {
+                    o[j] = std::fma(k[j], xr[j] - m[j], q[j]);
+                }
+            } else {
+                const T* gr = g + n * width;
+                for (std::size_t j = 0; j < width; ++j) {
+                    o[j] = std::fma(k[j], xr[j] - m[j], std::fma(a[j], gr[j], q[j]));
+                }
+            }
+        }
+    });
+}
+
+// Per channel of (N, C, *): sum(g) and sum(g (x - m[c])).
+template <class T>
+void channel_sums(const ChannelLayout& l, const T* g, const T* x, const std::vector<T>& m,
+                  std::vector<double>& sum_g, std::vector<double>& sum_gc) {
+    if (l.short_runs()) {
+        const std::vector<T> mc = per_column(l, m);
+        sum_g = column_sums(l, [g](std::size_t i, std::size_t) { return double(g[i]); });
+        sum_gc = column_sums(
+            l, [g, x, &mc](std::size_t i, std::size_t j) { return double(g[i] * (x[i] - mc[j])); });
+        return;
+    }
+    sum_g.assign(l.channels, 0.0);
+    sum_gc.assign(l.channels, 0.0);
+    const Runs runs = l.runs();
+    detail::parallel_for(l.channels, grain_for(runs.size()), [&](std::size_t b, std::size_t e) {
+        for (std::size_t c = b; c < e; ++c) {
+            for (std::size_t r = 0; r < runs.count; ++r) {
+                const std::size_t at = c * l.inner + r * runs.stride;
+                sum_g_and_g_centred(g + at, x + at, runs.length, m[c], sum_g[c], sum_gc[c]);
+            }
+        }
+    });
+}
+
 // batch_norm's training forward: per channel, the batch mean and biased variance, then
 // y = (x - mean) rstd weight + bias. `mean`, `var` and `rstd` (C) receive the statistics
-// for backward and the running statistics.
+// for backward and the running statistics. Long runs do both per channel, while the
+// channel is in cache.
 template <class T>
 Array<T> batch_norm_forward(const Array<T>& x, const T* weight, const T* bias, double eps, T* mean,
                             T* var, T* rstd) {
-    const std::size_t channels = x.shape()[1];
-    const std::size_t inner = x.size() / (x.shape()[0] * channels);
-    const Runs runs{x.shape()[0], channels * inner, inner};
+    const ChannelLayout l(x.shape());
     Array<T> y = detail::fresh_array<T>(x.shape());
     const T* px = x.data();
     T* py = y.data();
-    detail::parallel_for(channels, group_grain(runs), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t c = begin; c < end; ++c) {
+    // y = k (x - m) + q with k = rstd weight and q = bias.
+    auto set_channel = [&](std::size_t c, T m, double v, ChannelPass<T>& p) {
+        const double r = 1.0 / std::sqrt(v + eps);
+        mean[c] = m;
+        var[c] = static_cast<T>(v);
+        rstd[c] = static_cast<T>(r);
+        p.m[c] = m;
+        p.k[c] = static_cast<T>(weight != nullptr ? r * weight[c] : r);
+        p.q[c] = bias != nullptr ? bias[c] : T(0);
+    };
+    ChannelPass<T> p(l.channels);
+    if (l.short_runs()) {
+        const auto count = static_cast<double>(l.batch * l.inner);
+        const std::vector<double> sums =
+            column_sums(l, [px](std::size_t i, std::size_t) { return double(px[i]); });
+        std::vector<T> m(l.channels);
+        for (std::size_t c = 0; c < l.channels; ++c) {
+            m[c] = static_cast<T>(sums[c] / count);
+        }
+        const std::vector<T> mc = per_column(l, m);
+        const std::vector<double> squares = column_sums(l, [px, &mc](std::size_t i, std::size_t j) {
+            const T d = px[i] - mc[j];
+            return double(d * d);
+        });
+        for (std::size_t c = 0; c < l.channels; ++c) {
+            set_channel(c, m[c], squares[c] / count, p);
+        }
+        channel_pass(l, px, static_cast<const T*>(nullptr), py, p);
+        return y;
+    }
+    const Runs runs = l.runs();
+    detail::parallel_for(l.channels, grain_for(runs.size()), [&](std::size_t b, std::size_t e) {
+        for (std::size_t c = b; c < e; ++c) {
             T m;
             double v;
-            group_moments(px + c * inner, runs, m, v);
-            const double r = 1.0 / std::sqrt(v + eps);
-            mean[c] = m;
-            var[c] = static_cast<T>(v);
-            rstd[c] = static_cast<T>(r);
-            const auto scale = static_cast<T>(weight != nullptr ? r * weight[c] : r);
-            affine_group(px + c * inner, py + c * inner, runs, m, scale,
-                         bias != nullptr ? bias[c] : T(0));
+            group_moments(px + c * l.inner, runs, m, v);
+            set_channel(c, m, v, p);
+            pass_group(px + c * l.inner, static_cast<const T*>(nullptr), py + c * l.inner, runs,
+                       p.m[c], p.k[c], T(0), p.q[c]);
         }
     });
     return y;
@@ -220,84 +375,64 @@ Array<T> batch_norm_forward(const Array<T>& x, const T* weight, const T* bias, d
 // y = (x - mean[c]) scale[c] + shift[c] over (N, C, *), mean and shift optional (null: 0).
 template <class T>
 Array<T> channel_affine_forward(const Array<T>& x, const T* mean, const T* scale, const T* shift) {
-    const std::size_t channels = x.shape()[1];
-    const std::size_t inner =
-        x.shape()[0] == 0 || channels == 0 ? 0 : x.size() / (x.shape()[0] * channels);
-    const Runs runs{x.shape()[0], channels * inner, inner};
+    const ChannelLayout l(x.shape());
+    ChannelPass<T> p(l.channels);
+    for (std::size_t c = 0; c < l.channels; ++c) {
+        p.m[c] = mean != nullptr ? mean[c] : T(0);
+        p.k[c] = scale[c];
+        p.q[c] = shift != nullptr ? shift[c] : T(0);
+    }
     Array<T> y = detail::fresh_array<T>(x.shape());
-    const T* px = x.data();
-    T* py = y.data();
-    detail::parallel_for(channels, group_grain(runs), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t c = begin; c < end; ++c) {
-            affine_group(px + c * inner, py + c * inner, runs, mean != nullptr ? mean[c] : T(0),
-                         scale[c], shift != nullptr ? shift[c] : T(0));
-        }
-    });
+    channel_pass(l, x.data(), static_cast<const T*>(nullptr), y.data(), p);
     return y;
 }
 
-// Per channel of (N, C, *): sum(g) and sum(g (x - mean[c])), mean optional (null: 0).
-template <class T>
-void channel_sums(const Array<T>& g, const Array<T>& x, const T* mean, double* sum_g,
-                  double* sum_gc) {
-    const std::size_t channels = x.shape()[1];
-    const std::size_t inner =
-        x.shape()[0] == 0 || channels == 0 ? 0 : x.size() / (x.shape()[0] * channels);
-    const Runs runs{x.shape()[0], channels * inner, inner};
-    const T* pg = g.data();
-    const T* px = x.data();
-    detail::parallel_for(channels, group_grain(runs), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t c = begin; c < end; ++c) {
-            const T m = mean != nullptr ? mean[c] : T(0);
-            sum_g[c] = 0.0;
-            sum_gc[c] = 0.0;
-            for (std::size_t k = 0; k < runs.count; ++k) {
-                const std::size_t at = c * inner + k * runs.stride;
-                sum_g_and_g_centred(pg + at, px + at, runs.length, m, sum_g[c], sum_gc[c]);
-            }
-        }
-    });
-}
-
 // batch_norm's training backward without create_graph (Note [Fused normalisation
-// kernels]): per channel, sum(g) and sum(g (x - mean)) in one pass, then, when dx is
-// given, dx = a (g - mean(g)) - a rstd mean(g xhat) (x - mean) with a = rstd weight.
+// kernels]): per channel, sum(g) and sum(g (x - mean)), then, when dx is given,
+// dx = a (g - mean(g)) - a rstd mean(g xhat) (x - mean) with a = rstd weight. Long runs
+// do both per channel, while the channel is in cache.
 template <class T>
 void batch_norm_backward(const Array<T>& g, const Array<T>& x, const T* weight, const T* mean,
                          const T* rstd, T* dx, T* dweight, T* dbias) {
-    using Batch = xsimd::batch<T>;
-    const std::size_t channels = x.shape()[1];
-    const std::size_t inner = x.size() / (x.shape()[0] * channels);
-    const Runs runs{x.shape()[0], channels * inner, inner};
-    const auto n = static_cast<double>(runs.size());
+    const ChannelLayout l(x.shape());
+    const auto n = static_cast<double>(l.batch * l.inner);
     const T* pg = g.data();
     const T* px = x.data();
-    detail::parallel_for(channels, group_grain(runs), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t c = begin; c < end; ++c) {
+    ChannelPass<T> p(l.channels);
+    std::copy(mean, mean + l.channels, p.m.begin());
+    // The gradients of channel c from its two sums.
+    auto set_channel = [&](std::size_t c, double sum_g, double sum_gc) {
+        const double r = rstd[c];
+        dweight[c] = static_cast<T>(r * sum_gc);
+        dbias[c] = static_cast<T>(sum_g);
+        const double a = weight != nullptr ? r * weight[c] : r;
+        p.a[c] = static_cast<T>(a);
+        p.q[c] = static_cast<T>(-a * sum_g / n);
+        p.k[c] = static_cast<T>(-a * r * r * sum_gc / n);
+    };
+    if (l.short_runs()) {
+        std::vector<double> sum_g, sum_gc;
+        channel_sums(l, pg, px, p.m, sum_g, sum_gc);
+        for (std::size_t c = 0; c < l.channels; ++c) {
+            set_channel(c, sum_g[c], sum_gc[c]);
+        }
+        if (dx != nullptr) {
+            channel_pass(l, px, pg, dx, p);
+        }
+        return;
+    }
+    const Runs runs = l.runs();
+    detail::parallel_for(l.channels, grain_for(runs.size()), [&](std::size_t b, std::size_t e) {
+        for (std::size_t c = b; c < e; ++c) {
             double sum_g = 0.0, sum_gc = 0.0;
-            for (std::size_t k = 0; k < runs.count; ++k) {
-                const std::size_t at = c * inner + k * runs.stride;
+            for (std::size_t r = 0; r < runs.count; ++r) {
+                const std::size_t at = c * l.inner + r * runs.stride;
                 sum_g_and_g_centred(pg + at, px + at, runs.length, mean[c], sum_g, sum_gc);
             }
-            const double r = rstd[c];
-            dweight[c] = static_cast<T>(r * sum_gc);
-            dbias[c] = static_cast<T>(sum_g);
-            if (dx == nullptr) {
-                continue;
-            }
-            const double a = weight != nullptr ? r * weight[c] : r;
-            const Batch av(static_cast<T>(a));
-            const Batch qv(static_cast<T>(-a * sum_g / n));
-            const Batch kv(static_cast<T>(-a * r * r * sum_gc / n));
-            const Batch mv(mean[c]);
-            for (std::size_t k = 0; k < runs.count; ++k) {
-                const std::size_t at = c * inner + k * runs.stride;
-                for (std::size_t i = 0; i < runs.length; i += Batch::size) {
-                    const std::size_t count = std::min(Batch::size, runs.length - i);
-                    const Batch gv = load_part(pg + at + i, count);
-                    const Batch xv = load_part(px + at + i, count);
-                    store_part(xsimd::fma(kv, xv - mv, xsimd::fma(av, gv, qv)), dx + at + i, count);
-                }
+            set_channel(c, sum_g, sum_gc);
+            if (dx != nullptr) {
+                const std::size_t at = c * l.inner;
+                pass_group(px + at, pg + at, dx + at, runs, p.m[c], p.k[c], p.a[c], p.q[c]);
             }
         }
     });
@@ -315,7 +450,7 @@ Array<T> layer_norm_forward(const Array<T>& x, std::size_t d, const T* weight, c
     Array<T> y = detail::fresh_array<T>(x.shape());
     const T* px = x.data();
     T* py = y.data();
-    detail::parallel_for(rows, group_grain(runs), [&](std::size_t begin, std::size_t end) {
+    detail::parallel_for(rows, grain_for(runs.size()), [&](std::size_t begin, std::size_t end) {
         for (std::size_t row = begin; row < end; ++row) {
             const T* in = px + row * d;
             T* out = py + row * d;
@@ -357,52 +492,53 @@ void layer_norm_backward(const Array<T>& g, const Array<T>& x, std::size_t d, co
     std::vector<T> partials(blocks * 2 * d, T(0));
     const T* pg = g.data();
     const T* px = x.data();
-    const Runs block_runs{1, 0, kRowsPerBlock * d};
-    detail::parallel_for(blocks, group_grain(block_runs), [&](std::size_t begin, std::size_t end) {
-        for (std::size_t block = begin; block < end; ++block) {
-            T* part_w = partials.data() + block * 2 * d;
-            T* part_b = part_w + d;
-            const std::size_t last = std::min(rows, (block + 1) * kRowsPerBlock);
-            for (std::size_t row = block * kRowsPerBlock; row < last; ++row) {
-                const T* xr = px + row * d;
-                const T* gr = pg + row * d;
-                const Batch mv(mean[row]), sv(rstd[row]);
-                // Padding lanes hold g = 0, so they add nothing to the sums or partials.
-                double sum_gw = 0.0, sum_gwx = 0.0;
-                for (std::size_t start = 0; start < d; start += kSumBlock) {
-                    const std::size_t stop = std::min(d, start + kSumBlock);
-                    Batch acc_gw(T(0)), acc_gwx(T(0));
-                    for (std::size_t i = start; i < stop; i += Batch::size) {
-                        const std::size_t count = std::min(Batch::size, stop - i);
+    detail::parallel_for(
+        blocks, grain_for(kRowsPerBlock * d), [&](std::size_t begin, std::size_t end) {
+            for (std::size_t block = begin; block < end; ++block) {
+                T* part_w = partials.data() + block * 2 * d;
+                T* part_b = part_w + d;
+                const std::size_t last = std::min(rows, (block + 1) * kRowsPerBlock);
+                for (std::size_t row = block * kRowsPerBlock; row < last; ++row) {
+                    const T* xr = px + row * d;
+                    const T* gr = pg + row * d;
+                    const Batch mv(mean[row]), sv(rstd[row]);
+                    // Padding lanes hold g = 0, so they add nothing to the sums or partials.
+                    double sum_gw = 0.0, sum_gwx = 0.0;
+                    for (std::size_t start = 0; start < d; start += kSumBlock) {
+                        const std::size_t stop = std::min(d, start + kSumBlock);
+                        Batch acc_gw(T(0)), acc_gwx(T(0));
+                        for (std::size_t i = start; i < stop; i += Batch::size) {
+                            const std::size_t count = std::min(Batch::size, stop - i);
+                            const Batch gv = load_part(gr + i, count);
+                            const Batch xh = (load_part(xr + i, count) - mv) * sv;
+                            const Batch gw =
+                                weight != nullptr ? gv * load_part(weight + i, count) : gv;
+                            acc_gw += gw;
+                            acc_gwx = xsimd::fma(gw, xh, acc_gwx);
+                            store_part(xsimd::fma(gv, xh, load_part(part_w + i, count)), part_w + i,
+                                       count);
+                            store_part(load_part(part_b + i, count) + gv, part_b + i, count);
+                        }
+                        sum_gw += static_cast<double>(xsimd::hadd(acc_gw));
+                        sum_gwx += static_cast<double>(xsimd::hadd(acc_gwx));
+                    }
+                    if (dx == nullptr) {
+                        continue;
+                    }
+                    const T s = rstd[row];
+                    const Batch m1(static_cast<T>(sum_gw / static_cast<double>(d)));
+                    const Batch k(static_cast<T>(-s * sum_gwx / static_cast<double>(d)));
+                    T* out = dx + row * d;
+                    for (std::size_t i = 0; i < d; i += Batch::size) {
+                        const std::size_t count = std::min(Batch::size, d - i);
                         const Batch gv = load_part(gr + i, count);
                         const Batch xh = (load_part(xr + i, count) - mv) * sv;
                         const Batch gw = weight != nullptr ? gv * load_part(weight + i, count) : gv;
-                        acc_gw += gw;
-                        acc_gwx = xsimd::fma(gw, xh, acc_gwx);
-                        store_part(xsimd::fma(gv, xh, load_part(part_w + i, count)), part_w + i,
-                                   count);
-                        store_part(load_part(part_b + i, count) + gv, part_b + i, count);
+                        store_part(xsimd::fma(k, xh, sv * (gw - m1)), out + i, count);
                     }
-                    sum_gw += static_cast<double>(xsimd::hadd(acc_gw));
-                    sum_gwx += static_cast<double>(xsimd::hadd(acc_gwx));
-                }
-                if (dx == nullptr) {
-                    continue;
-                }
-                const T s = rstd[row];
-                const Batch m1(static_cast<T>(sum_gw / static_cast<double>(d)));
-                const Batch k(static_cast<T>(-s * sum_gwx / static_cast<double>(d)));
-                T* out = dx + row * d;
-                for (std::size_t i = 0; i < d; i += Batch::size) {
-                    const std::size_t count = std::min(Batch::size, d - i);
-                    const Batch gv = load_part(gr + i, count);
-                    const Batch xh = (load_part(xr + i, count) - mv) * sv;
-                    const Batch gw = weight != nullptr ? gv * load_part(weight + i, count) : gv;
-                    store_part(xsimd::fma(k, xh, sv * (gw - m1)), out + i, count);
                 }
             }
-        }
-    });
+        });
 
     // The blocks' partials add up in a fixed order, whatever the thread count.
     for (std::size_t j = 0; j < d; ++j) {
@@ -545,9 +681,13 @@ Tensor channel_affine(const Tensor& x, const Tensor& mu, const Tensor& scale, co
             } else {
                 detail::visit("batch_norm", x, [&](const auto& a) {
                     using T = typename std::decay_t<decltype(a)>::value_type;
-                    std::vector<double> sg(x.shape()[1]), sgc(x.shape()[1]);
-                    channel_sums(detail::array_as<T>(g), a, data_or_null<T>(mu), sg.data(),
-                                 sgc.data());
+                    const ChannelLayout l(a.shape());
+                    std::vector<T> m(l.channels, T(0));
+                    if (mu.defined()) {
+                        std::copy_n(mu.data_ptr<T>(), l.channels, m.begin());
+                    }
+                    std::vector<double> sg, sgc;
+                    channel_sums(l, detail::array_as<T>(g).data(), a.data(), m, sg, sgc);
                     sum_g = vector_tensor<T>(sg);
                     sum_gc = vector_tensor<T>(sgc);
                 });

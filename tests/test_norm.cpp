@@ -86,20 +86,30 @@ TEST_SUITE("batch_norm") {
         const Dtype dt = dtype_for(std::is_same_v<T, float>);
         const double tolerance = std::is_same_v<T, float> ? 1e-3 : 1e-9;
         Generator gen(3);
-        // Four channels of 8 runs of 2210 values: the channels split across threads, and each
-        // run spans several summation blocks and ends in a tail.
-        const Shape shape{8, 4, 17, 130};
+        // Long runs (a channel at a time) and short ones (row by row, Note [Short runs] in
+        // ops/norm.cpp), each large enough to split across threads, with tails.
+        Shape shape;
+        SUBCASE("(8, 4, 17, 130): runs of 2210 span several summation blocks") {
+            shape = {8, 4, 17, 130};
+        }
+        SUBCASE("(40, 2000): one value per channel and row") {
+            shape = {40, 2000};
+        }
+        SUBCASE("(30, 300, 7): runs of 7") {
+            shape = {30, 300, 7};
+        }
+        const std::size_t c = shape[1];
         Tensor x = add(mul(randn(shape, dt, &gen), 3.0), 5.0).requires_grad_();
-        Tensor w = randn({4}, dt, &gen).requires_grad_();
-        Tensor b = randn({4}, dt, &gen).requires_grad_();
+        Tensor w = randn({c}, dt, &gen).requires_grad_();
+        Tensor b = randn({c}, dt, &gen).requires_grad_();
         Tensor g = randn(shape, dt, &gen);
         check_fused_backward(batch_norm(x, Tensor(), Tensor(), w, b, true), {x, w, b}, g,
                              tolerance);
         check_fused_backward(batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), true), {x}, g,
                              tolerance);
 
-        Tensor rm = randn({4}, dt, &gen).requires_grad_();
-        Tensor rv = add(abs(randn({4}, dt, &gen)), 0.5).requires_grad_();
+        Tensor rm = randn({c}, dt, &gen).requires_grad_();
+        Tensor rv = add(abs(randn({c}, dt, &gen)), 0.5).requires_grad_();
         check_fused_backward(batch_norm(x, rm, rv, w, b, false), {x, rm, rv, w, b}, g, tolerance);
     }
 

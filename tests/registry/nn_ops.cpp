@@ -28,7 +28,9 @@ void register_norm(std::vector<OpEntry>& r) {
         {"batch_norm training",
          [](const TensorList& x) { return batch_norm(x[0], Tensor(), Tensor(), x[1], x[2], true); },
          {sample("(N,C)", {{4, 3}, {3}, {3}}), sample("(N,C,H,W)", {{2, 3, 2, 2}, {3}, {3}}),
-          sample("(N,C,L)", {{3, 2, 2}, {2}, {2}})}});
+          sample("(N,C,L)", {{3, 2, 2}, {2}, {2}}),
+          // 65 values per (sample, channel): walked a channel at a time, not row by row.
+          sample("(N,C,L) with long runs", {{2, 2, 65}, {2}, {2}})}});
     r.push_back({"batch_norm training without weight, with running statistics",
                  [](const TensorList& x) {
                      const std::size_t c = x[0].shape()[1];
@@ -53,7 +55,8 @@ void register_norm(std::vector<OpEntry>& r) {
              const Tensor rv = tensor({2.0, 0.5}, {2}, kFloat64);
              return batch_norm(x[0], rm, rv, x[1], x[2], false);
          },
-         {sample("(N,C,H,W)", {{2, 2, 2, 2}, {2}, {2}}), sample("(N,C)", {{3, 2}, {2}, {2}})}});
+         {sample("(N,C,H,W)", {{2, 2, 2, 2}, {2}, {2}}), sample("(N,C)", {{3, 2}, {2}, {2}}),
+          sample("(N,C,L) with long runs", {{2, 2, 65}, {2}, {2}})}});
     r.push_back({"layer_norm",
                  [](const TensorList& x) {
                      const Shape normalized(x[1].shape().begin(), x[1].shape().end());
