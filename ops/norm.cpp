@@ -607,15 +607,6 @@ std::vector<std::int64_t> channel_axes(std::size_t rank) {
     return axes;
 }
 
-// (x - mean) / sqrt(var + eps) over `axes`, with the biased variance (group_norm's
-// composition; batch_norm and layer_norm have fused kernels).
-Tensor normalize(const Tensor& x, const std::vector<std::int64_t>& axes, double eps) {
-    const Tensor mu = mean(x, axes, true);
-    const Tensor centred = sub(x, mu);
-    const Tensor var = mean(mul(centred, centred), axes, true);
-    return mul(centred, pow(add(var, eps), -0.5));
-}
-
 // A per-channel parameter (C) shaped (1, C, 1, ..., 1) to broadcast over input (N, C, *).
 Tensor per_channel(const Tensor& p, std::size_t rank) {
     std::vector<std::int64_t> shape(rank, 1);
@@ -924,10 +915,12 @@ Tensor group_norm(const Tensor& input, std::int64_t num_groups, const Tensor& we
     check_channel_param("group_norm", bias, "bias", input);
     const std::size_t rank = input.dim();
 
-    // (N, C, *) -> (N, G, C/G * prod(*)): each group's values sit on one row.
+    // (N, C, *) -> (N, G, C/G * prod(*)): each group's values sit on one row, which
+    // layer_norm's fused kernel normalises.
     const auto batch = static_cast<std::int64_t>(input.shape()[0]);
     const Tensor grouped = reshape(input, {batch, num_groups, -1});
-    const Tensor y = reshape(normalize(grouped, {2}, eps), as_signed(input.shape()));
+    const Tensor y = reshape(layer_norm(grouped, {grouped.shape()[2]}, Tensor(), Tensor(), eps),
+                             as_signed(input.shape()));
 
     return affine(y, weight.defined() ? per_channel(weight, rank) : weight,
                   bias.defined() ? per_channel(bias, rank) : bias);
