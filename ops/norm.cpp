@@ -73,41 +73,6 @@ double sum_map(const T* p, std::size_t n, F f) {
     return total;
 }
 
-// The sums over i < n of g[i] and of g[i] (x[i] - m), in one pass.
-template <class T>
-void sum_g_and_g_centred(const T* g, const T* x, std::size_t n, T m, double& sum_g,
-                         double& sum_gc) {
-    using Batch = xsimd::batch<T>;
-    constexpr std::size_t width = Batch::size;
-    const Batch mv(m);
-    for (std::size_t start = 0; start < n; start += kSumBlock) {
-        const std::size_t end = std::min(n, start + kSumBlock);
-        Batch s0(T(0)), s1(T(0)), c0(T(0)), c1(T(0));
-        std::size_t i = start;
-        for (; i + 2 * width <= end; i += 2 * width) {
-            const Batch g0 = Batch::load_unaligned(g + i);
-            const Batch g1 = Batch::load_unaligned(g + i + width);
-            s0 += g0;
-            s1 += g1;
-            c0 = xsimd::fma(g0, Batch::load_unaligned(x + i) - mv, c0);
-            c1 = xsimd::fma(g1, Batch::load_unaligned(x + i + width) - mv, c1);
-        }
-        for (; i + width <= end; i += width) {
-            const Batch g0 = Batch::load_unaligned(g + i);
-            s0 += g0;
-            c0 = xsimd::fma(g0, Batch::load_unaligned(x + i) - mv, c0);
-        }
-        T s = xsimd::hadd(s0 + s1);
-        T c = xsimd::hadd(c0 + c1);
-        for (; i < end; ++i) {
-            s += g[i];
-            c = std::fma(g[i], x[i] - m, c);
-        }
-        sum_g += static_cast<double>(s);
-        sum_gc += static_cast<double>(c);
-    }
-}
-
 // The batch of T at p holding p[0, count) and zeros after, count <= the batch width: the
 // tail of a run goes through the same instructions as the rest, so an element's result
 // does not depend on its position (Note [Elementwise kernels] in kernel.hpp).
@@ -132,6 +97,27 @@ void store_part(const xsimd::batch<T>& v, T* p, std::size_t count) {
     alignas(64) T padded[Batch::size];
     v.store_aligned(padded);
     std::copy(padded, padded + count, p);
+}
+
+// The sums over i < n of g[i] and of g[i] (x[i] - m), in one pass; the padding of a tail
+// holds g = 0, so it adds nothing.
+template <class T>
+void sum_g_and_g_centred(const T* g, const T* x, std::size_t n, T m, double& sum_g,
+                         double& sum_gc) {
+    using Batch = xsimd::batch<T>;
+    const Batch mv(m);
+    for (std::size_t start = 0; start < n; start += kSumBlock) {
+        const std::size_t end = std::min(n, start + kSumBlock);
+        Batch s(T(0)), c(T(0));
+        for (std::size_t i = start; i < end; i += Batch::size) {
+            const std::size_t count = std::min(Batch::size, end - i);
+            const Batch gv = load_part(g + i, count);
+            s += gv;
+            c = xsimd::fma(gv, load_part(x + i, count) - mv, c);
+        }
+        sum_g += static_cast<double>(xsimd::hadd(s));
+        sum_gc += static_cast<double>(xsimd::hadd(c));
+    }
 }
 
 // Where one group's values lie: `count` runs of `length` values, run k at offset k * stride
