@@ -437,6 +437,9 @@ Array<T> layer_norm_forward(const Array<T>& x, std::size_t d, const T* weight, c
     const T* px = x.data();
     T* py = y.data();
     detail::parallel_for(rows, grain_for(runs.size()), [&](std::size_t begin, std::size_t end) {
+        // Local copies: stores through `out` could otherwise alias the captured pointers.
+        const T* const w = weight;
+        const T* const b = bias;
         for (std::size_t row = begin; row < end; ++row) {
             const T* in = px + row * d;
             T* out = py + row * d;
@@ -450,11 +453,11 @@ Array<T> layer_norm_forward(const Array<T>& x, std::size_t d, const T* weight, c
             for (std::size_t i = 0; i < d; i += Batch::size) {
                 const std::size_t count = std::min(Batch::size, d - i);
                 Batch yv = (load_part(in + i, count) - mv) * sv;
-                if (weight != nullptr) {
-                    yv *= load_part(weight + i, count);
+                if (w != nullptr) {
+                    yv *= load_part(w + i, count);
                 }
-                if (bias != nullptr) {
-                    yv += load_part(bias + i, count);
+                if (b != nullptr) {
+                    yv += load_part(b + i, count);
                 }
                 store_part(yv, out + i, count);
             }
@@ -463,68 +466,71 @@ Array<T> layer_norm_forward(const Array<T>& x, std::size_t d, const T* weight, c
     return y;
 }
 
-// layer_norm's backward without create_graph (Note [Fused normalisation kernels]), over
-// rows of d values: per row, sum(g w) and sum(g w xhat) in one pass, which also adds g xhat
-// and g into its block's partial weight and bias gradients; then, when dx is given,
-// dx = rstd (g w - mean(g w)) - rstd mean(g w xhat) xhat. dweight and dbias (d) receive
-// the partials' totals.
+// One row of layer_norm's backward: sum(g w) and sum(g w xhat) in one pass, which also
+// adds g xhat and g into the row's block partials (weight and bias gradients); then, when
+// dx is given, dx = rstd (g w - mean(g w)) - rstd mean(g w xhat) xhat. Parameters come by
+// value, so the stores into the partials cannot make the compiler reload them.
+template <class T>
+void layer_norm_backward_row(const T* g, const T* x, std::size_t d, const T* weight, T m, T s,
+                             T* part_w, T* part_b, T* dx) {
+    using Batch = xsimd::batch<T>;
+    const Batch mv(m), sv(s);
+    // Padding lanes hold g = 0, so they add nothing to the sums or partials.
+    double sum_gw = 0.0, sum_gwx = 0.0;
+    for (std::size_t start = 0; start < d; start += kSumBlock) {
+        const std::size_t stop = std::min(d, start + kSumBlock);
+        Batch acc_gw(T(0)), acc_gwx(T(0));
+        for (std::size_t i = start; i < stop; i += Batch::size) {
+            const std::size_t count = std::min(Batch::size, stop - i);
+            const Batch gv = load_part(g + i, count);
+            const Batch xh = (load_part(x + i, count) - mv) * sv;
+            const Batch gw = weight != nullptr ? gv * load_part(weight + i, count) : gv;
+            acc_gw += gw;
+            acc_gwx = xsimd::fma(gw, xh, acc_gwx);
+            store_part(xsimd::fma(gv, xh, load_part(part_w + i, count)), part_w + i, count);
+            store_part(load_part(part_b + i, count) + gv, part_b + i, count);
+        }
+        sum_gw += static_cast<double>(xsimd::hadd(acc_gw));
+        sum_gwx += static_cast<double>(xsimd::hadd(acc_gwx));
+    }
+    if (dx == nullptr) {
+        return;
+    }
+
+    const Batch m1(static_cast<T>(sum_gw / static_cast<double>(d)));
+    const Batch k(static_cast<T>(-s * sum_gwx / static_cast<double>(d)));
+    for (std::size_t i = 0; i < d; i += Batch::size) {
+        const std::size_t count = std::min(Batch::size, d - i);
+        const Batch gv = load_part(g + i, count);
+        const Batch xh = (load_part(x + i, count) - mv) * sv;
+        const Batch gw = weight != nullptr ? gv * load_part(weight + i, count) : gv;
+        store_part(xsimd::fma(k, xh, sv * (gw - m1)), dx + i, count);
+    }
+}
+
+// layer_norm's backward without create_graph (Note [Fused normalisation kernels]) over
+// rows of d values, in fixed blocks of kRowsPerBlock rows with partial weight and bias
+// gradients each; dweight and dbias (d) receive the partials' totals.
 template <class T>
 void layer_norm_backward(const Array<T>& g, const Array<T>& x, std::size_t d, const T* weight,
                          const T* mean, const T* rstd, T* dx, T* dweight, T* dbias) {
-    using Batch = xsimd::batch<T>;
     const std::size_t rows = d == 0 ? 0 : x.size() / d;
     const std::size_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
     // Two partials (weight, bias) of d values per block, zeroed.
     std::vector<T> partials(blocks * 2 * d, T(0));
     const T* pg = g.data();
     const T* px = x.data();
-    detail::parallel_for(
-        blocks, grain_for(kRowsPerBlock * d), [&](std::size_t begin, std::size_t end) {
-            for (std::size_t block = begin; block < end; ++block) {
-                T* part_w = partials.data() + block * 2 * d;
-                T* part_b = part_w + d;
-                const std::size_t last = std::min(rows, (block + 1) * kRowsPerBlock);
-                for (std::size_t row = block * kRowsPerBlock; row < last; ++row) {
-                    const T* xr = px + row * d;
-                    const T* gr = pg + row * d;
-                    const Batch mv(mean[row]), sv(rstd[row]);
-                    // Padding lanes hold g = 0, so they add nothing to the sums or partials.
-                    double sum_gw = 0.0, sum_gwx = 0.0;
-                    for (std::size_t start = 0; start < d; start += kSumBlock) {
-                        const std::size_t stop = std::min(d, start + kSumBlock);
-                        Batch acc_gw(T(0)), acc_gwx(T(0));
-                        for (std::size_t i = start; i < stop; i += Batch::size) {
-                            const std::size_t count = std::min(Batch::size, stop - i);
-                            const Batch gv = load_part(gr + i, count);
-                            const Batch xh = (load_part(xr + i, count) - mv) * sv;
-                            const Batch gw =
-                                weight != nullptr ? gv * load_part(weight + i, count) : gv;
-                            acc_gw += gw;
-                            acc_gwx = xsimd::fma(gw, xh, acc_gwx);
-                            store_part(xsimd::fma(gv, xh, load_part(part_w + i, count)), part_w + i,
-                                       count);
-                            store_part(load_part(part_b + i, count) + gv, part_b + i, count);
-                        }
-                        sum_gw += static_cast<double>(xsimd::hadd(acc_gw));
-                        sum_gwx += static_cast<double>(xsimd::hadd(acc_gwx));
-                    }
-                    if (dx == nullptr) {
-                        continue;
-                    }
-                    const T s = rstd[row];
-                    const Batch m1(static_cast<T>(sum_gw / static_cast<double>(d)));
-                    const Batch k(static_cast<T>(-s * sum_gwx / static_cast<double>(d)));
-                    T* out = dx + row * d;
-                    for (std::size_t i = 0; i < d; i += Batch::size) {
-                        const std::size_t count = std::min(Batch::size, d - i);
-                        const Batch gv = load_part(gr + i, count);
-                        const Batch xh = (load_part(xr + i, count) - mv) * sv;
-                        const Batch gw = weight != nullptr ? gv * load_part(weight + i, count) : gv;
-                        store_part(xsimd::fma(k, xh, sv * (gw - m1)), out + i, count);
-                    }
-                }
+    detail::parallel_for(blocks, grain_for(kRowsPerBlock * d), [&](std::size_t b, std::size_t e) {
+        for (std::size_t block = b; block < e; ++block) {
+            T* part_w = partials.data() + block * 2 * d;
+            const std::size_t last = std::min(rows, (block + 1) * kRowsPerBlock);
+            for (std::size_t row = block * kRowsPerBlock; row < last; ++row) {
+                const std::size_t at = row * d;
+                layer_norm_backward_row(pg + at, px + at, d, weight, mean[row], rstd[row], part_w,
+                                        part_w + d, dx != nullptr ? dx + at : nullptr);
             }
-        });
+        }
+    });
 
     // The blocks' partials add up in a fixed order, whatever the thread count.
     for (std::size_t j = 0; j < d; ++j) {
