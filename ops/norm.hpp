@@ -1,8 +1,12 @@
 #pragma once
 // Normalisation layers: batch_norm, layer_norm and group_norm, with PyTorch's semantics.
 //
-// Each is composed from differentiable ops (mean, sub, mul, pow), so its backward is itself
-// differentiable: second-order gradients (gradient penalties, gradgradcheck) work.
+// batch_norm and layer_norm run fused kernels: one full-size op per call (grad_fn
+// batch_norm, batch_norm_affine in evaluation, layer_norm) that computes the statistics and
+// the output in cache-sized passes, with a fused backward. With create_graph their backward
+// is written in differentiable ops instead, so second-order gradients (gradient penalties,
+// gradgradcheck) work. group_norm normalises each group with layer_norm's kernel, then
+// applies its per-channel weight and bias with mul and add.
 
 #include <cstdint>
 

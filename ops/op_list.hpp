@@ -48,7 +48,9 @@
     X(max_pool2d_gather) X(avg_pool2d) X(adaptive_avg_pool2d) X(avg_pool2d_backward)
 
 // ops/norm.cpp and ops/nn.cpp
-#define WENGERT_NN_OPS(X) X(linear) X(linear_relu) X(embedding) X(embedding_backward)
+#define WENGERT_NN_OPS(X)                                                    \
+    X(linear) X(linear_relu) X(embedding) X(embedding_backward) X(batch_norm) \
+    X(batch_norm_affine) X(layer_norm)
 
 // losses/
 #define WENGERT_LOSS_OPS(X) X(log_cosh)

@@ -18,6 +18,29 @@ void check_close(const std::vector<double>& actual, const std::vector<double>& e
     }
 }
 
+// Gradients of y (seeded with g) with respect to `inputs`, once through the fused backward
+// (grad mode off during backward) and once through the differentiable formula that
+// create_graph uses; the two must agree.
+void check_fused_backward(const Tensor& y, const TensorList& inputs, const Tensor& g,
+                          double tolerance) {
+    const TensorList fused = grad({y}, inputs, {g}, /*retain_graph=*/true);
+    const TensorList composed = grad({y}, inputs, {g}, true, /*create_graph=*/true);
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+        INFO("input ", i);
+        check_close(fused[i].to_vector(), composed[i].to_vector(), tolerance);
+    }
+}
+
+Dtype dtype_for(bool is_float) {
+    return is_float ? kFloat32 : kFloat64;
+}
+
+// Restores the thread count a test changes.
+struct ThreadCountGuard {
+    int saved = get_num_threads();
+    ~ThreadCountGuard() { set_num_threads(saved); }
+};
+
 }  // namespace
 
 TEST_SUITE("batch_norm") {
@@ -58,6 +81,52 @@ TEST_SUITE("batch_norm") {
         CHECK(x.grad().defined());
     }
 
+    TEST_CASE_TEMPLATE("batch_norm: the fused backward matches the differentiable formula", T,
+                       float, double) {
+        const Dtype dt = dtype_for(std::is_same_v<T, float>);
+        const double tolerance = std::is_same_v<T, float> ? 1e-3 : 1e-9;
+        Generator gen(3);
+        // Long runs (a channel at a time) and short ones (row by row, Note [Short runs] in
+        // ops/norm.cpp), each large enough to split across threads, with tails.
+        Shape shape;
+        SUBCASE("(8, 4, 17, 130): runs of 2210 span several summation blocks") {
+            shape = {8, 4, 17, 130};
+        }
+        SUBCASE("(40, 2000): one value per channel and row") {
+            shape = {40, 2000};
+        }
+        SUBCASE("(30, 300, 7): runs of 7") {
+            shape = {30, 300, 7};
+        }
+        const std::size_t c = shape[1];
+        Tensor x = add(mul(randn(shape, dt, &gen), 3.0), 5.0).requires_grad_();
+        Tensor w = randn({c}, dt, &gen).requires_grad_();
+        Tensor b = randn({c}, dt, &gen).requires_grad_();
+        Tensor g = randn(shape, dt, &gen);
+        check_fused_backward(batch_norm(x, Tensor(), Tensor(), w, b, true), {x, w, b}, g,
+                             tolerance);
+        check_fused_backward(batch_norm(x, Tensor(), Tensor(), Tensor(), Tensor(), true), {x}, g,
+                             tolerance);
+
+        Tensor rm = randn({c}, dt, &gen).requires_grad_();
+        Tensor rv = add(abs(randn({c}, dt, &gen)), 0.5).requires_grad_();
+        check_fused_backward(batch_norm(x, rm, rv, w, b, false), {x, rm, rv, w, b}, g, tolerance);
+    }
+
+    TEST_CASE("batch_norm: float32 statistics stay accurate for inputs with a large mean") {
+        Generator gen(4);
+        Tensor x = add(randn({16, 2, 9, 9}, kFloat32, &gen), 1000.0);
+        Tensor rm = zeros({2});
+        Tensor rv = ones({2});
+        Tensor rm64 = zeros({2}, kFloat64);
+        Tensor rv64 = ones({2}, kFloat64);
+        const Tensor y = batch_norm(x, rm, rv, Tensor(), Tensor(), true);
+        const Tensor y64 = batch_norm(x.to(kFloat64), rm64, rv64, Tensor(), Tensor(), true);
+        check_close(y.to_vector(), y64.to_vector(), 1e-3);
+        check_close(rm.to_vector(), rm64.to_vector(), 1e-6);
+        check_close(rv.to_vector(), rv64.to_vector(), 1e-4);
+    }
+
     TEST_CASE("batch_norm: errors name the shapes") {
         CHECK_THROWS_WITH_AS(batch_norm(zeros({3}), Tensor(), Tensor(), Tensor(), Tensor(), true),
                              doctest::Contains("(3)"), ShapeError);
@@ -90,6 +159,41 @@ TEST_SUITE("layer_norm") {
             {randn({2, 2, 3}, kFloat64, &g).requires_grad_(),
              randn({2, 3}, kFloat64, &g).requires_grad_(),
              randn({2, 3}, kFloat64, &g).requires_grad_()}));
+    }
+
+    TEST_CASE_TEMPLATE("layer_norm: the fused backward matches the differentiable formula", T,
+                       float, double) {
+        const Dtype dt = dtype_for(std::is_same_v<T, float>);
+        const double tolerance = std::is_same_v<T, float> ? 1e-3 : 1e-9;
+        Generator gen(6);
+        SUBCASE("2000 rows of 37: rows and weight-gradient blocks split across threads") {
+            Tensor x = add(randn({2000, 37}, dt, &gen), 2.0).requires_grad_();
+            Tensor w = randn({37}, dt, &gen).requires_grad_();
+            Tensor b = randn({37}, dt, &gen).requires_grad_();
+            Tensor g = randn({2000, 37}, dt, &gen);
+            check_fused_backward(layer_norm(x, {37}, w, b), {x, w, b}, g, tolerance);
+        }
+        SUBCASE("rows of 2100 values over two axes span several summation blocks") {
+            Tensor x = randn({4, 3, 700}, dt, &gen).requires_grad_();
+            Tensor w = randn({3, 700}, dt, &gen).requires_grad_();
+            Tensor g = randn({4, 3, 700}, dt, &gen);
+            check_fused_backward(layer_norm(x, {3, 700}, w), {x, w}, g, tolerance);
+        }
+    }
+
+    TEST_CASE("layer_norm: results do not depend on the thread count") {
+        ThreadCountGuard guard;
+        Generator gen(8);
+        Tensor x = randn({3000, 24}, kFloat32, &gen).requires_grad_();
+        Tensor w = randn({24}, kFloat32, &gen).requires_grad_();
+        Tensor g = randn({3000, 24}, kFloat32, &gen);
+        std::vector<std::vector<double>> runs;
+        for (int threads : {1, 2}) {
+            set_num_threads(threads);
+            const TensorList grads = grad({layer_norm(x, {24}, w)}, {x, w}, {g});
+            runs.push_back(grads[1].to_vector());
+        }
+        CHECK(runs[0] == runs[1]);
     }
 
     TEST_CASE("layer_norm: errors name the shapes") {

@@ -28,7 +28,9 @@ void register_norm(std::vector<OpEntry>& r) {
         {"batch_norm training",
          [](const TensorList& x) { return batch_norm(x[0], Tensor(), Tensor(), x[1], x[2], true); },
          {sample("(N,C)", {{4, 3}, {3}, {3}}), sample("(N,C,H,W)", {{2, 3, 2, 2}, {3}, {3}}),
-          sample("(N,C,L)", {{3, 2, 2}, {2}, {2}})}});
+          sample("(N,C,L)", {{3, 2, 2}, {2}, {2}}),
+          // 65 values per (sample, channel): walked a channel at a time, not row by row.
+          sample("(N,C,L) with long runs", {{2, 2, 65}, {2}, {2}})}});
     r.push_back({"batch_norm training without weight, with running statistics",
                  [](const TensorList& x) {
                      const std::size_t c = x[0].shape()[1];
@@ -36,6 +38,16 @@ void register_norm(std::vector<OpEntry>& r) {
                                        Tensor(), true, 0.1, 1e-5);
                  },
                  {sample("(N,C)", {{5, 2}}), sample("(N,C,H,W)", {{2, 2, 3, 2}})}});
+    // Five values per run and nine per row leave tails past the xsimd batches.
+    r.push_back({"batch_norm training with bias only",
+                 [](const TensorList& x) {
+                     return batch_norm(x[0], Tensor(), Tensor(), Tensor(), x[1], true);
+                 },
+                 {sample("(N,C,L) with tails", {{3, 2, 5}, {2}})}});
+    r.push_back(
+        {"batch_norm evaluation, gradients to the running statistics",
+         [](const TensorList& x) { return batch_norm(x[0], x[1], x[2], x[3], x[4], false); },
+         {sample("(N,C,L)", {{2, 3, 5}, {3}, {3}, {3}, {3}}, Domain::positive)}});
     r.push_back(
         {"batch_norm evaluation",
          [](const TensorList& x) {
@@ -43,7 +55,8 @@ void register_norm(std::vector<OpEntry>& r) {
              const Tensor rv = tensor({2.0, 0.5}, {2}, kFloat64);
              return batch_norm(x[0], rm, rv, x[1], x[2], false);
          },
-         {sample("(N,C,H,W)", {{2, 2, 2, 2}, {2}, {2}}), sample("(N,C)", {{3, 2}, {2}, {2}})}});
+         {sample("(N,C,H,W)", {{2, 2, 2, 2}, {2}, {2}}), sample("(N,C)", {{3, 2}, {2}, {2}}),
+          sample("(N,C,L) with long runs", {{2, 2, 65}, {2}, {2}})}});
     r.push_back({"layer_norm",
                  [](const TensorList& x) {
                      const Shape normalized(x[1].shape().begin(), x[1].shape().end());
@@ -51,6 +64,9 @@ void register_norm(std::vector<OpEntry>& r) {
                  },
                  {sample("last axis", {{3, 4}, {4}, {4}}),
                   sample("two trailing axes", {{2, 3, 2}, {3, 2}, {3, 2}})}});
+    r.push_back({"layer_norm with weight only",
+                 [](const TensorList& x) { return layer_norm(x[0], {9}, x[1]); },
+                 {sample("(2,9)", {{2, 9}, {9}})}});
     r.push_back({"layer_norm without affine",
                  [](const TensorList& x) { return layer_norm(x[0], {3}); },
                  {sample("1-D", {{3}}), sample("(2,2,3)", {{2, 2, 3}})}});
