@@ -119,10 +119,16 @@ void AccumulateGrad::accumulate(const Tensor& grad, bool create_graph) {
     }
     Tensor& stored = leaf->grad;
     if (!stored.defined()) {
-        // Copied unless create_graph: the engine may hand one gradient tensor to several
-        // inputs (add passes its gradient through), and a later in-place accumulation into
-        // one leaf's gradient must not change another's.
-        stored = create_graph ? grad : grad.clone();
+        // Copied unless create_graph or nobody else can see it: the engine may hand one
+        // gradient tensor to several inputs (add passes its gradient through), the seed of
+        // backward may be the user's, and a later in-place accumulation into one leaf's
+        // gradient must not change another tensor. A gradient held only by the engine's
+        // buffer (the caller's local is its one handle) and owning its values is taken as
+        // it is, which saves a copy of every parameter's gradient per step.
+        const detail::TensorImpl& incoming = *grad.impl();
+        const bool unshared = grad.impl().use_count() == 1 && incoming.data.use_count() == 1 &&
+                              !incoming.grad_fn && !incoming.requires_grad;
+        stored = create_graph || unshared ? grad : grad.clone();
     } else if (create_graph || stored.requires_grad()) {
         stored = add_gradients(stored, grad);
     } else {

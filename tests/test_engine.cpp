@@ -48,6 +48,25 @@ TEST_SUITE("engine") {
         CHECK(b.grad().item() == 1.0);
     }
 
+    TEST_CASE("a leaf's first gradient is taken without a copy only when nobody else sees it") {
+        // The seed is the caller's: accumulating into x.grad later must not change it.
+        Tensor x = tensor({1.0, 2.0}, {2}, kFloat64).requires_grad_();
+        Tensor seed = tensor({3.0, 4.0}, {2}, kFloat64);
+        x.backward(seed);
+        CHECK(x.grad().data_ptr<double>() != seed.data_ptr<double>());
+        x.backward(seed);
+        CHECK(seed.to_vector() == std::vector<double>{3, 4});
+        CHECK(x.grad().to_vector() == std::vector<double>{6, 8});
+
+        // A gradient only the engine holds is moved in, and later backward calls still add.
+        Tensor w = tensor({1.0, -1.0}, {2}, kFloat64).requires_grad_();
+        sum(mul(w, w)).backward();
+        CHECK(w.grad().to_vector() == std::vector<double>{2, -2});
+        sum(mul(w, 3.0)).backward();
+        CHECK(w.grad().to_vector() == std::vector<double>{5, 1});
+        CHECK(!w.grad().requires_grad());
+    }
+
     TEST_CASE("backward from a non-scalar needs a seed of the output's shape") {
         Tensor x = ones({2, 3}, kFloat64).requires_grad_();
         Tensor y = mul(x, 2.0);
