@@ -7,9 +7,12 @@
 // starts with 1f 8b):
 //   bits 0-1  dtype: unset, float32, float64, int64
 //   bit  2    scale
+//   bit  3    gzip the rest before parsing: random bytes rarely form a valid deflate stream,
+//             so this lets the fuzzer explore IDX contents through the gzip path too
 // A parse with unset options is also written back with write_idx and read with read_idx,
 // which must give the same type, dims and values, and for a plain input the same bytes.
 #include <unistd.h>
+#include <zlib.h>
 
 #include <cmath>
 #include <cstdint>
@@ -114,6 +117,26 @@ void check_options(const IdxData& parsed, std::span<const std::byte> input,
     }
 }
 
+// The bytes as one gzip member, as gzip(1) would write them.
+std::vector<std::uint8_t> gzip_bytes(const std::uint8_t* in, std::size_t n) {
+    z_stream stream{};
+    if (deflateInit2(&stream, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8,
+                     Z_DEFAULT_STRATEGY) != Z_OK) {
+        fail("deflateInit2 failed");
+    }
+    std::vector<std::uint8_t> out(deflateBound(&stream, static_cast<uLong>(n)) + 32);
+    stream.next_in = const_cast<std::uint8_t*>(in);  // zlib's API predates const
+    stream.avail_in = static_cast<uInt>(n);
+    stream.next_out = out.data();
+    stream.avail_out = static_cast<uInt>(out.size());
+    if (deflate(&stream, Z_FINISH) != Z_STREAM_END) {
+        fail("deflate did not finish in deflateBound's space");
+    }
+    out.resize(stream.total_out);
+    deflateEnd(&stream);
+    return out;
+}
+
 bool message_names_source(const std::exception& error) {
     return std::strncmp(error.what(), "parse_idx: fuzz.idx: ", 21) == 0;
 }
@@ -128,8 +151,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     IdxReadOptions options;
     options.dtype = kDtypes[data[0] & 3];
     options.scale = (data[0] & 4) != 0;
-    const auto input = std::as_bytes(std::span(data + 1, size - 1));
-    const bool gzip = input.size() >= 2 && data[1] == 0x1f && data[2] == 0x8b;
+    std::vector<std::uint8_t> compressed;
+    if ((data[0] & 8) != 0) {
+        compressed = gzip_bytes(data + 1, size - 1);
+    }
+    const auto input = compressed.empty() ? std::as_bytes(std::span(data + 1, size - 1))
+                                          : std::as_bytes(std::span(compressed));
+    const auto* first = reinterpret_cast<const std::uint8_t*>(input.data());
+    const bool gzip = input.size() >= 2 && first[0] == 0x1f && first[1] == 0x8b;
 
     IdxData parsed;
     try {

@@ -44,8 +44,9 @@ def idx_bytes(type_name, dims, values):
     return header + b"".join(struct.pack(fmt, v) for v in values)
 
 
-# Options byte of fuzz_idx: dtype in bits 0-1 (unset, float32, float64, int64), scale in bit 2.
-UNSET, TO_FLOAT32, TO_FLOAT64, TO_INT64, SCALE = 0, 1, 2, 3, 4
+# Options byte of fuzz_idx: dtype in bits 0-1 (unset, float32, float64, int64), scale in bit 2,
+# and bit 3 to have the fuzzer gzip the rest itself.
+UNSET, TO_FLOAT32, TO_FLOAT64, TO_INT64, SCALE, WRAP = 0, 1, 2, 3, 4, 8
 
 IDX_SEEDS = {
     "uint8_2x3.idx": (UNSET, idx_bytes("uint8", [2, 3], range(6)), False),
@@ -58,6 +59,7 @@ IDX_SEEDS = {
     "uint8_int64.idx": (TO_INT64, idx_bytes("uint8", [3], [1, 9, 0]), False),
     "uint8.idx.gz": (UNSET, idx_bytes("uint8", [2, 2], [1, 2, 3, 4]), True),
     "float64.idx.gz": (UNSET, idx_bytes("float64", [2], [3.0, -7.5]), True),
+    "int16_wrapped.idx": (WRAP, idx_bytes("int16", [2, 2], [-300, 0, 1, 300]), False),
 }
 
 
@@ -73,6 +75,10 @@ def main():
             # mtime=0 keeps the committed files byte-identical from run to run.
             data = gzip.compress(data, mtime=0)
         (idx_dir / name).write_bytes(bytes([options]) + data)
+    # Two gzip members back to back, the header in one and the values in the other.
+    raw = idx_bytes("uint8", [2], [4, 5])
+    members = gzip.compress(raw[:8], mtime=0) + gzip.compress(raw[8:], mtime=0)
+    (idx_dir / "two_members.idx.gz").write_bytes(bytes([UNSET]) + members)
 
 
 if __name__ == "__main__":
