@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 #include "../autograd/tensor_impl.hpp"
@@ -13,6 +14,9 @@
 namespace wengert {
 
 namespace {
+
+// The largest float plus half its last unit: doubles from here on round to infinity.
+constexpr double kFloat32Overflow = 0x1.ffffffp+127;
 
 std::string_view trim(std::string_view cell) {
     while (!cell.empty() && (cell.front() == ' ' || cell.front() == '\t')) {
@@ -33,7 +37,9 @@ std::vector<std::string> split(std::string_view line, char delimiter, std::strin
     std::size_t at = 0;
     while (true) {
         std::string cell;
-        while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) {
+        // Spaces before a cell are dropped, but a tab or space delimiter still separates: with
+        // tabs, "\t1" is an empty cell and then 1, not the single cell 1.
+        while (at < line.size() && line[at] != delimiter && (line[at] == ' ' || line[at] == '\t')) {
             ++at;
         }
         if (at < line.size() && line[at] == '"') {
@@ -78,8 +84,12 @@ std::vector<std::string> split(std::string_view line, char delimiter, std::strin
 }
 
 bool parse_number(std::string_view cell, double& value) {
+    // from_chars takes no '+', so one is dropped here; a sign after it ("+-3") stays an error.
     if (!cell.empty() && cell.front() == '+') {
         cell.remove_prefix(1);
+        if (!cell.empty() && (cell.front() == '-' || cell.front() == '+')) {
+            return false;
+        }
     }
     const char* end = cell.data() + cell.size();
     const auto [ptr, error] = std::from_chars(cell.data(), end, value);
@@ -152,6 +162,14 @@ CsvTable parse_csv(std::string_view text, const CsvOptions& options, std::string
                     fmt::format("parse_csv: {}: row {}, column {} (\"{}\"): \"{}\" "
                                 "is not a finite number",
                                 source, line_number, c + 1, table.columns[c], cells[c]));
+            }
+            // A finite double beyond float32's range would be stored as infinity.
+            if (options.dtype == kFloat32 && std::abs(value) >= kFloat32Overflow) {
+                throw DataError(
+                    fmt::format("parse_csv: {}: row {}, column {} (\"{}\"): {} is outside the "
+                                "range of float32 (largest {}); read the table as float64",
+                                source, line_number, c + 1, table.columns[c], cells[c],
+                                std::numeric_limits<float>::max()));
             }
             values.push_back(value);
         }

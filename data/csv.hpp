@@ -41,11 +41,12 @@ struct CsvTable {
 
 /// Parses CSV text. Cells are trimmed of spaces; a cell in double quotes may hold the
 /// delimiter and "" for a quote (RFC 4180), but not a line break (rows are lines); blank
-/// lines are skipped; "\r\n" line ends are accepted. Throws DataError naming `source`, the row (1-based
-/// line of the text) and the column (1-based, with its name) for an empty cell, a
-/// cell that is not a finite number (NaN and infinities count as missing), a quoted cell
-/// left open or followed by text, or a row with another number of cells than the first;
-/// and for a table without data rows.
+/// lines are skipped; "\r\n" line ends are accepted. Every delimiter separates two cells, a
+/// tab or a space too ("1\t\t2" with tabs is 1, an empty cell, 2). Throws DataError naming
+/// `source`, the row (1-based line of the text) and the column (1-based, with its name) for
+/// an empty cell, a cell that is not a finite number (NaN and infinities count as missing)
+/// or, for float32, one beyond float32's range, a quoted cell left open or followed by text,
+/// or a row with another number of cells than the first; and for a table without data rows.
 CsvTable parse_csv(std::string_view text, const CsvOptions& options = {},
                    std::string_view source = "<text>");
 

@@ -11,7 +11,9 @@
 #include <fstream>
 #include <limits>
 #include <memory>
+#include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "../autograd/tensor_impl.hpp"
@@ -49,7 +51,46 @@ bool is_known_type(std::uint8_t code) {
            code == 0x0E;
 }
 
-// Where bytes come from: the file itself, or its gzip stream inflated on the fly.
+// The undecoded bytes: a file (read_idx) or a caller's buffer (parse_idx).
+class RawInput {
+public:
+    virtual ~RawInput() = default;
+    /// Copies up to n bytes; fewer only at the end.
+    virtual std::size_t read(std::uint8_t* out, std::size_t n) = 0;
+};
+
+class FileInput final : public RawInput {
+public:
+    explicit FileInput(std::ifstream& in) : in_(in) {}
+
+    std::size_t read(std::uint8_t* out, std::size_t n) override {
+        in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n));
+        return static_cast<std::size_t>(in_.gcount());
+    }
+
+private:
+    std::ifstream& in_;
+};
+
+class MemoryInput final : public RawInput {
+public:
+    explicit MemoryInput(std::span<const std::byte> bytes) : bytes_(bytes) {}
+
+    std::size_t read(std::uint8_t* out, std::size_t n) override {
+        const std::size_t got = std::min(n, bytes_.size() - at_);
+        if (got > 0) {
+            std::memcpy(out, bytes_.data() + at_, got);
+        }
+        at_ += got;
+        return got;
+    }
+
+private:
+    std::span<const std::byte> bytes_;
+    std::size_t at_ = 0;
+};
+
+// Where the IDX bytes come from: the input itself, or its gzip stream inflated on the fly.
 class ByteSource {
 public:
     virtual ~ByteSource() = default;
@@ -63,29 +104,30 @@ public:
 
 class PlainSource : public ByteSource {
 public:
-    PlainSource(std::ifstream& in, std::uint64_t size) : in_(in), remaining_(size) {}
+    PlainSource(RawInput& in, std::uint64_t size, const char* what)
+        : in_(in), remaining_(size), what_(what) {}
 
     std::size_t read(std::uint8_t* out, std::size_t n) override {
-        in_.read(reinterpret_cast<char*>(out), static_cast<std::streamsize>(n));
-        const auto got = static_cast<std::size_t>(in_.gcount());
+        const std::size_t got = in_.read(out, n);
         remaining_ -= std::min<std::uint64_t>(remaining_, got);
         return got;
     }
     std::uint64_t max_remaining() const override { return remaining_; }
-    const char* what() const override { return "the file"; }
+    const char* what() const override { return what_; }
 
 private:
-    std::ifstream& in_;
+    RawInput& in_;
     std::uint64_t remaining_;
+    const char* what_;
 };
 
 class GzipSource : public ByteSource {
 public:
-    GzipSource(std::ifstream& in, std::uint64_t size, std::string path)
-        : in_(in), compressed_size_(size), path_(std::move(path)), buffer_(kChunk) {
+    GzipSource(RawInput& in, std::uint64_t size, std::string where)
+        : in_(in), compressed_size_(size), where_(std::move(where)), buffer_(kChunk) {
         // 16 + MAX_WBITS: a gzip wrapper only, whose CRC and length zlib verifies at the end.
         if (inflateInit2(&stream_, 16 + MAX_WBITS) != Z_OK) {
-            throw DataError(fmt::format("read_idx: {}: cannot initialise zlib", path_));
+            throw DataError(fmt::format("{}: cannot initialise zlib", where_));
         }
     }
     ~GzipSource() override { inflateEnd(&stream_); }
@@ -97,19 +139,19 @@ public:
         stream_.avail_out = static_cast<uInt>(n);
         while (stream_.avail_out > 0 && !ended_) {
             if (stream_.avail_in == 0 && !refill()) {
-                throw DataError(fmt::format(
-                    "read_idx: {}: corrupt gzip stream: the compressed data ends after {} bytes "
-                    "before the end of the stream (truncated file?)",
-                    path_, compressed_size_));
+                throw DataError(
+                    fmt::format("{}: corrupt gzip stream: the compressed data ends after {} bytes "
+                                "before the end of the stream (truncated file?)",
+                                where_, compressed_size_));
             }
             const int rc = inflate(&stream_, Z_NO_FLUSH);
             if (rc == Z_STREAM_END) {
                 next_member();
             } else if (rc != Z_OK && !(rc == Z_BUF_ERROR && stream_.avail_in == 0)) {
                 throw DataError(
-                    fmt::format("read_idx: {}: corrupt gzip stream ({}) near "
+                    fmt::format("{}: corrupt gzip stream ({}) near "
                                 "compressed byte {}",
-                                path_, stream_.msg ? stream_.msg : zError(rc), consumed()));
+                                where_, stream_.msg ? stream_.msg : zError(rc), consumed()));
             }
         }
         return n - stream_.avail_out;
@@ -122,8 +164,7 @@ public:
 
 private:
     bool refill() {
-        in_.read(reinterpret_cast<char*>(buffer_.data()), static_cast<std::streamsize>(kChunk));
-        const auto got = static_cast<std::size_t>(in_.gcount());
+        const std::size_t got = in_.read(buffer_.data(), kChunk);
         read_from_file_ += got;
         stream_.next_in = buffer_.data();
         stream_.avail_in = static_cast<uInt>(got);
@@ -147,26 +188,24 @@ private:
             return;
         }
         throw DataError(
-            fmt::format("read_idx: {}: {} bytes of trailing garbage after the end "
+            fmt::format("{}: {} bytes of trailing garbage after the end "
                         "of the gzip stream",
-                        path_, compressed_size_ - consumed()));
+                        where_, compressed_size_ - consumed()));
     }
 
     // The rare case of a member boundary at the last byte of the buffer.
     void refill_keeping_tail() {
         const std::uint8_t first = stream_.next_in[0];
-        in_.read(reinterpret_cast<char*>(buffer_.data() + 1),
-                 static_cast<std::streamsize>(kChunk - 1));
-        const auto got = static_cast<std::size_t>(in_.gcount());
+        const std::size_t got = in_.read(buffer_.data() + 1, kChunk - 1);
         read_from_file_ += got;
         buffer_[0] = first;
         stream_.next_in = buffer_.data();
         stream_.avail_in = static_cast<uInt>(got + 1);
     }
 
-    std::ifstream& in_;
+    RawInput& in_;
     std::uint64_t compressed_size_;
-    std::string path_;
+    std::string where_;
     std::vector<std::uint8_t> buffer_;
     z_stream stream_{};
     std::uint64_t read_from_file_ = 0;
@@ -220,21 +259,20 @@ void convert(IdxType type, const std::uint8_t* in, std::size_t count, T* out, bo
     }
 }
 
-Dtype output_dtype(const std::string& path, IdxType type, const IdxReadOptions& options) {
+Dtype output_dtype(const std::string& where, IdxType type, const IdxReadOptions& options) {
     const bool is_float = type == IdxType::float32 || type == IdxType::float64;
     if (options.scale && type != IdxType::uint8) {
         throw std::invalid_argument(
-            fmt::format("read_idx: {}: scale divides uint8 values by 255, but the file holds {}",
-                        path, idx_type_name(type)));
+            fmt::format("{}: scale divides uint8 values by 255, but the file holds {}", where,
+                        idx_type_name(type)));
     }
     if (options.dtype) {
         detail::require<DtypeError>(!(is_float && *options.dtype == kInt64),
-                                    "read_idx: {}: the file holds {} values; reading them as "
+                                    "{}: the file holds {} values; reading them as "
                                     "int64 would truncate them",
-                                    path, idx_type_name(type));
+                                    where, idx_type_name(type));
         detail::require<DtypeError>(!(options.scale && *options.dtype == kInt64),
-                                    "read_idx: {}: scaled values need a float dtype, not int64",
-                                    path);
+                                    "{}: scaled values need a float dtype, not int64", where);
         return *options.dtype;
     }
     if (options.scale || type == IdxType::float32) {
@@ -251,34 +289,34 @@ struct Header {
     std::size_t size;  // header bytes
 };
 
-Header read_header(ByteSource& source, const std::string& path) {
+Header read_header(ByteSource& source, const std::string& where) {
     std::uint8_t magic[4] = {};
     const std::size_t got = source.read(magic, 4);
     if (got < 4) {
         throw DataError(
-            fmt::format("read_idx: {}: truncated: expected a 4-byte IDX header, {} "
+            fmt::format("{}: truncated: expected a 4-byte IDX header, {} "
                         "holds {} bytes",
-                        path, source.what(), got));
+                        where, source.what(), got));
     }
     if (magic[0] != 0 || magic[1] != 0) {
         throw DataError(
-            fmt::format("read_idx: {}: bad magic: expected two zero bytes, a type "
+            fmt::format("{}: bad magic: expected two zero bytes, a type "
                         "code and a dimension count; found {:02x} {:02x} {:02x} "
                         "{:02x} (not an IDX file?)",
-                        path, magic[0], magic[1], magic[2], magic[3]));
+                        where, magic[0], magic[1], magic[2], magic[3]));
     }
     if (!is_known_type(magic[2])) {
         throw DataError(
-            fmt::format("read_idx: {}: bad magic: unknown element type code 0x{:02x}; "
+            fmt::format("{}: bad magic: unknown element type code 0x{:02x}; "
                         "expected 0x08 (uint8), 0x09 (int8), 0x0b (int16), 0x0c "
                         "(int32), 0x0d (float32) or 0x0e (float64)",
-                        path, magic[2]));
+                        where, magic[2]));
     }
     if (magic[3] < 1 || magic[3] > 4) {
         throw DataError(
-            fmt::format("read_idx: {}: bad magic: expected 1 to 4 dimensions, the "
+            fmt::format("{}: bad magic: expected 1 to 4 dimensions, the "
                         "header declares {}",
-                        path, magic[3]));
+                        where, magic[3]));
     }
 
     Header header{static_cast<IdxType>(magic[2]), {}, 1, 0, 4 + 4 * std::size_t{magic[3]}};
@@ -287,50 +325,67 @@ Header read_header(ByteSource& source, const std::string& path) {
     const std::size_t have = source.read(raw, want);
     if (have < want) {
         throw DataError(
-            fmt::format("read_idx: {}: truncated: the header declares {} dimensions "
+            fmt::format("{}: truncated: the header declares {} dimensions "
                         "({} bytes of sizes), {} holds only {} of them",
-                        path, magic[3], want, source.what(), have));
+                        where, magic[3], want, source.what(), have));
     }
     for (std::size_t i = 0; i < magic[3]; ++i) {
         const std::uint32_t extent = big_endian_u32(raw + 4 * i);
         if (extent == 0 || extent > 0x7fffffffu) {
             throw DataError(
-                fmt::format("read_idx: {}: dimension {} is {}; expected a size from 1 "
+                fmt::format("{}: dimension {} is {}; expected a size from 1 "
                             "to 2^31 - 1",
-                            path, i, extent));
+                            where, i, extent));
         }
         header.dims.push_back(extent);
     }
     for (std::size_t extent : header.dims) {
         if (__builtin_mul_overflow(header.count, std::uint64_t{extent}, &header.count)) {
             throw DataError(
-                fmt::format("read_idx: {}: the dimensions {} overflow a 64-bit "
+                fmt::format("{}: the dimensions {} overflow a 64-bit "
                             "element count",
-                            path, dims_string(header.dims)));
+                            where, dims_string(header.dims)));
         }
     }
     const std::uint64_t width = element_size(header.type);
     if (__builtin_mul_overflow(header.count, width, &header.bytes) ||
         header.bytes > std::numeric_limits<std::size_t>::max() / 8) {
         throw DataError(
-            fmt::format("read_idx: {}: the dimensions {} of {} declare more data "
+            fmt::format("{}: the dimensions {} of {} declare more data "
                         "than memory can hold",
-                        path, dims_string(header.dims), idx_type_name(header.type)));
+                        where, dims_string(header.dims), idx_type_name(header.type)));
     }
     return header;
 }
 
-[[noreturn]] void throw_truncated(const std::string& path, const Header& header,
+[[noreturn]] void throw_truncated(const std::string& where, const Header& header,
                                   const ByteSource& source, std::uint64_t found) {
     throw DataError(
-        fmt::format("read_idx: {}: truncated: the dimensions {} declare {} bytes of "
+        fmt::format("{}: truncated: the dimensions {} declare {} bytes of "
                     "{} data, {} holds {}",
-                    path, dims_string(header.dims), header.bytes, idx_type_name(header.type),
+                    where, dims_string(header.dims), header.bytes, idx_type_name(header.type),
                     source.what(), found));
 }
 
+// float64 data read as float32: a finite value beyond float32's range would become infinity
+// (and the conversion is undefined behaviour in C++), so it is an error naming the value.
+void check_float32_range(const std::string& where, const std::uint8_t* in, std::size_t count,
+                         std::uint64_t first) {
+    // The largest float plus half its last unit: doubles from here on round to infinity.
+    constexpr double kFloat32Overflow = 0x1.ffffffp+127;
+    for (std::size_t i = 0; i < count; ++i) {
+        const double value = std::bit_cast<double>(big_endian_u64(in + 8 * i));
+        if (std::isfinite(value) && std::abs(value) >= kFloat32Overflow) {
+            throw DataError(
+                fmt::format("{}: float64 value {} at flat position {} is outside the range of "
+                            "float32 (largest {}); read the file as float64",
+                            where, value, first + i, std::numeric_limits<float>::max()));
+        }
+    }
+}
+
 // Reads the values chunk by chunk into a new tensor of the output dtype.
-Tensor read_values(ByteSource& source, const std::string& path, const Header& header, Dtype dtype,
+Tensor read_values(ByteSource& source, const std::string& where, const Header& header, Dtype dtype,
                    bool scale) {
     auto fill = [&](auto tag) {
         using T = decltype(tag);
@@ -344,7 +399,12 @@ Tensor read_values(ByteSource& source, const std::string& path, const Header& he
                 static_cast<std::size_t>(std::min<std::uint64_t>(per_chunk, header.count - done));
             const std::size_t got = source.read(chunk.data(), n * width);
             if (got < n * width) {
-                throw_truncated(path, header, source, done * width + got);
+                throw_truncated(where, header, source, done * width + got);
+            }
+            if constexpr (std::is_same_v<T, float>) {
+                if (header.type == IdxType::float64) {
+                    check_float32_range(where, chunk.data(), n, done);
+                }
             }
             convert(header.type, chunk.data(), n, array.data() + done, scale);
             done += n;
@@ -362,7 +422,22 @@ Tensor read_values(ByteSource& source, const std::string& path, const Header& he
     detail::internal_error("read_idx", "unknown dtype");
 }
 
-void check_end(ByteSource& source, const std::string& path, const Header& header) {
+std::vector<std::uint8_t> inflate_all(ByteSource& source, const std::string& where,
+                                      const Header& header) {
+    std::vector<std::uint8_t> raw;
+    while (raw.size() < header.bytes) {
+        const std::size_t at = raw.size();
+        const auto n = static_cast<std::size_t>(std::min<std::uint64_t>(kChunk, header.bytes - at));
+        raw.resize(at + n);  // grows the capacity geometrically
+        const std::size_t got = source.read(raw.data() + at, n);
+        if (got < n) {
+            throw_truncated(where, header, source, at + got);
+        }
+    }
+    return raw;
+}
+
+void check_end(ByteSource& source, const std::string& where, const Header& header) {
     std::vector<std::uint8_t> rest(kChunk);
     std::uint64_t extra = 0;
     for (std::size_t got = source.read(rest.data(), kChunk); got > 0;
@@ -371,9 +446,9 @@ void check_end(ByteSource& source, const std::string& path, const Header& header
     }
     if (extra > 0) {
         throw DataError(
-            fmt::format("read_idx: {}: {} bytes of trailing garbage: the dimensions "
+            fmt::format("{}: {} bytes of trailing garbage: the dimensions "
                         "{} declare {} data bytes, {} holds {}",
-                        path, extra, dims_string(header.dims), header.bytes, source.what(),
+                        where, extra, dims_string(header.dims), header.bytes, source.what(),
                         header.bytes + extra));
     }
 }
@@ -398,6 +473,57 @@ const char* idx_type_name(IdxType type) {
     return "unknown";
 }
 
+namespace {
+
+bool has_gzip_magic(const std::uint8_t* first, std::size_t n) {
+    return n >= 2 && first[0] == 0x1f && first[1] == 0x8b;
+}
+
+// Everything after the input is open: read_idx and parse_idx share every check. `where` is
+// "<function>: <name>", the start of every message.
+IdxData parse_input(RawInput& input, std::uint64_t size, bool gzip, const std::string& where,
+                    const char* plain_what, const IdxReadOptions& options) {
+    std::unique_ptr<ByteSource> source;
+    if (gzip) {
+        source = std::make_unique<GzipSource>(input, size, where);
+    } else {
+        source = std::make_unique<PlainSource>(input, size, plain_what);
+    }
+
+    const Header header = read_header(*source, where);
+    const Dtype dtype = output_dtype(where, header.type, options);
+    // Refuse a header that declares more than the input can hold before allocating for it.
+    if (header.bytes > source->max_remaining()) {
+        if (gzip) {
+            throw DataError(fmt::format(
+                "{}: corrupt or truncated: the dimensions {} declare {} bytes of "
+                "{} data, more than {} bytes of gzip data can hold",
+                where, dims_string(header.dims), header.bytes, idx_type_name(header.type), size));
+        }
+        throw_truncated(where, header, *source, source->max_remaining());
+    }
+
+    IdxData result;
+    result.type = header.type;
+    result.dims = header.dims;
+    if (!gzip) {
+        result.values = read_values(*source, where, header, dtype, options.scale);
+        check_end(*source, where, header);
+        return result;
+    }
+    // Gzip data may declare up to about 1000 times its compressed size, so its bytes are
+    // inflated first into a buffer that grows as they arrive: a forged header then fails as
+    // truncated having cost the memory of the data present, not of the tensor it declares.
+    const std::vector<std::uint8_t> raw = inflate_all(*source, where, header);
+    check_end(*source, where, header);
+    MemoryInput inflated(std::as_bytes(std::span(raw)));
+    PlainSource plain(inflated, raw.size(), source->what());
+    result.values = read_values(plain, where, header, dtype, options.scale);
+    return result;
+}
+
+}  // namespace
+
 IdxData read_idx(const std::filesystem::path& file, const IdxReadOptions& options) {
     const std::string path = file.string();
     std::ifstream in(file, std::ios::binary);
@@ -412,40 +538,22 @@ IdxData read_idx(const std::filesystem::path& file, const IdxReadOptions& option
     }
 
     // Sniff the gzip magic (1f 8b) rather than trusting the file name.
-    char sniff[2] = {};
-    in.read(sniff, 2);
-    const bool gzip = in.gcount() == 2 && static_cast<unsigned char>(sniff[0]) == 0x1f &&
-                      static_cast<unsigned char>(sniff[1]) == 0x8b;
+    std::uint8_t sniff[2] = {};
+    in.read(reinterpret_cast<char*>(sniff), 2);
+    const bool gzip = has_gzip_magic(sniff, static_cast<std::size_t>(in.gcount()));
     in.clear();
     in.seekg(0);
-    std::unique_ptr<ByteSource> source;
-    if (gzip) {
-        source = std::make_unique<GzipSource>(in, file_size, path);
-    } else {
-        source = std::make_unique<PlainSource>(in, file_size);
-    }
+    FileInput input(in);
+    return parse_input(input, file_size, gzip, "read_idx: " + path, "the file", options);
+}
 
-    const Header header = read_header(*source, path);
-    const Dtype dtype = output_dtype(path, header.type, options);
-    // Refuse a header that declares more than the file can hold before allocating for it.
-    if (header.bytes > source->max_remaining()) {
-        if (gzip) {
-            throw DataError(
-                fmt::format("read_idx: {}: corrupt or truncated: the dimensions {} "
-                            "declare {} bytes of {} data, more than a gzip file of "
-                            "{} bytes can hold",
-                            path, dims_string(header.dims), header.bytes,
-                            idx_type_name(header.type), file_size));
-        }
-        throw_truncated(path, header, *source, source->max_remaining());
-    }
-
-    IdxData result;
-    result.type = header.type;
-    result.dims = header.dims;
-    result.values = read_values(*source, path, header, dtype, options.scale);
-    check_end(*source, path, header);
-    return result;
+IdxData parse_idx(std::span<const std::byte> bytes, const IdxReadOptions& options,
+                  std::string_view source) {
+    const bool gzip =
+        has_gzip_magic(reinterpret_cast<const std::uint8_t*>(bytes.data()), bytes.size());
+    MemoryInput input(bytes);
+    return parse_input(input, bytes.size(), gzip, fmt::format("parse_idx: {}", source),
+                       "the buffer", options);
 }
 
 namespace {

@@ -10,9 +10,12 @@
 // Files may be gzip-compressed (as the datasets ship); the reader sniffs the gzip magic, so
 // the name does not matter.
 
+#include <cstddef>
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <span>
+#include <string_view>
 
 #include "../autograd/tensor.hpp"
 #include "error.hpp"
@@ -55,9 +58,15 @@ struct IdxData {
 /// that cannot be opened, a bad magic, an unknown type code, a dimension count outside 1..4,
 /// a zero dimension, a product of dimensions that overflows, fewer data bytes than the
 /// header declares (truncated), more bytes than it declares (trailing garbage), or a corrupt
-/// gzip stream; DtypeError for float data read as int64, std::invalid_argument for `scale`
-/// on a file that is not uint8.
+/// gzip stream, or float64 values beyond float32's range read as float32; DtypeError for
+/// float data read as int64, std::invalid_argument for `scale` on a file that is not uint8.
 IdxData read_idx(const std::filesystem::path& path, const IdxReadOptions& options = {});
+
+/// Parses the bytes of an IDX file already in memory (plain or gzip, sniffed the same way),
+/// with the checks and errors of read_idx; messages start "parse_idx: <source>". For data
+/// that comes from a network, an archive or a test, without a temporary file.
+IdxData parse_idx(std::span<const std::byte> bytes, const IdxReadOptions& options = {},
+                  std::string_view source = "<bytes>");
 
 /// Writes `values` (1 to 4 dimensions) as an IDX file of element type `type`, gzip-compressed
 /// when `compress`. Values must be representable in `type`: integer types need integral

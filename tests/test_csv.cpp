@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -82,6 +83,49 @@ TEST_SUITE("csv") {
                              DataError);
         CHECK_THROWS_WITH_AS(parse_csv("a,b\n"), doctest::Contains("no data rows"), DataError);
         CHECK_THROWS_WITH_AS(parse_csv(""), doctest::Contains("no data rows"), DataError);
+    }
+
+    // Found by fuzz/fuzz_csv (corpus file regress-tab-leading-empty-cell): the spaces skipped
+    // before a cell swallowed a tab delimiter, so an empty cell vanished and the cells after
+    // it moved one column left.
+    TEST_CASE("parse_csv: a tab or space delimiter separates empty cells too") {
+        const CsvOptions tabs{.delimiter = '\t', .header = CsvHeader::absent, .dtype = kFloat32};
+        CHECK_THROWS_WITH_AS(parse_csv("\t85\t8", tabs, "t.tsv"),
+                             doctest::Contains("t.tsv: row 1, column 1 (\"0\"): empty cell"),
+                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("1\t2\t3\n1\t\t2\n", tabs),
+                             doctest::Contains("row 2, column 2 (\"1\"): empty cell"), DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("1\t2\t3\n1\t\t2\t3\n", tabs),
+                             doctest::Contains("row 2 has 4 cells, expected 3"), DataError);
+        const CsvOptions spaces{.delimiter = ' ', .header = CsvHeader::absent, .dtype = kFloat32};
+        CHECK_THROWS_WITH_AS(parse_csv("1  2\n", spaces), doctest::Contains("column 2"), DataError);
+        // Spaces around cells are still dropped when they are not the delimiter.
+        CHECK(parse_csv(" 1 \t 2 \t3\n", tabs).values.to_vector() == std::vector<double>{1, 2, 3});
+    }
+
+    // Found by fuzz/fuzz_csv (regress-float32-overflow): 1e53 is a finite double, stored as
+    // infinity in a float32 table.
+    TEST_CASE("parse_csv: a value beyond float32's range is an error for float32 only") {
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n1,1e53\n", {}, "big.csv"),
+                             doctest::Contains("big.csv: row 2, column 2 (\"b\"): 1e53 is "
+                                               "outside the range of float32"),
+                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a\n-3.5e38\n"),
+                             doctest::Contains("read the table as float64"), DataError);
+        // The largest float and values that round down to it are kept.
+        CHECK(parse_csv("a\n3.4028235e38\n").values.to_vector()[0] ==
+              static_cast<double>(std::numeric_limits<float>::max()));
+        const CsvOptions wide{.delimiter = ',', .header = CsvHeader::detect, .dtype = kFloat64};
+        CHECK(parse_csv("a,b\n1,1e53\n", wide).values.to_vector()[1] == 1e53);
+    }
+
+    // Found by fuzz/fuzz_csv (regress-plus-minus-sign): "+-3" was read as -3.
+    TEST_CASE("parse_csv: a second sign after '+' is not a number") {
+        CHECK_THROWS_WITH_AS(parse_csv("a,b\n+-3,2\n"),
+                             doctest::Contains("row 2, column 1 (\"a\"): \"+-3\" is not a finite"),
+                             DataError);
+        CHECK_THROWS_WITH_AS(parse_csv("a\n++3\n"), doctest::Contains("\"++3\""), DataError);
+        CHECK(parse_csv("a\n+3\n-3\n").values.to_vector() == std::vector<double>{3, -3});
     }
 
     TEST_CASE("read_csv reads a file and names a missing one") {
