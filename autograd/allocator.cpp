@@ -24,6 +24,10 @@
 #include <sanitizer/asan_interface.h>
 #endif
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 namespace wengert::detail {
 
 namespace {
@@ -83,6 +87,27 @@ void* aligned_malloc(std::size_t size) {
 
 void aligned_free(void* block) {
     std::free(static_cast<void**>(block)[-1]);
+}
+
+// Asks the kernel to back a large fresh block with transparent huge pages: one page fault
+// per 2 MiB instead of per 4 KiB when the block is first written. Advice only (ignored where
+// THP is off); done once per block, since cached blocks keep their pages.
+void advise_huge_pages(void* block, std::size_t bytes) {
+#ifdef __linux__
+    constexpr std::uintptr_t huge_page = std::uintptr_t{1} << 21;
+    if (bytes < 2 * huge_page) {
+        return;
+    }
+    const auto begin = reinterpret_cast<std::uintptr_t>(block);
+    const std::uintptr_t first = (begin + huge_page - 1) & ~(huge_page - 1);
+    const std::uintptr_t last = (begin + bytes) & ~(huge_page - 1);
+    if (last > first) {
+        (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+    }
+#else
+    (void)block;
+    (void)bytes;
+#endif
 }
 
 void raise_peak(std::atomic<std::size_t>& peak, std::size_t value) {
@@ -194,6 +219,7 @@ private:
         if (block == nullptr) {
             throw std::bad_alloc();
         }
+        advise_huge_pages(block, size);
         return block;
     }
 

@@ -5,8 +5,6 @@
 #include <mutex>
 #include <utility>
 
-#include <sys/mman.h>
-
 namespace wengert::detail {
 
 Shape broadcast_shapes(const char* op, ShapeView a, ShapeView b) {
@@ -24,20 +22,6 @@ Shape broadcast_shapes(const char* op, ShapeView a, ShapeView b) {
         result[i] = da == 1 ? db : da;
     }
     return result;
-}
-
-void advise_huge_pages(void* data, std::size_t bytes) noexcept {
-    constexpr std::uintptr_t huge_page = std::uintptr_t{1} << 21;
-    if (bytes < 2 * huge_page) {
-        return;
-    }
-    const auto begin = reinterpret_cast<std::uintptr_t>(data);
-    const std::uintptr_t first = (begin + huge_page - 1) & ~(huge_page - 1);
-    const std::uintptr_t last = (begin + bytes) & ~(huge_page - 1);
-    if (last > first) {
-        // The result is ignored: without transparent huge pages the buffer keeps small pages.
-        (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
-    }
 }
 
 BroadcastPlan broadcast_plan(ShapeView a, ShapeView b, ShapeView out) {

@@ -111,16 +111,11 @@ void binary_loop(const T* a, const T* b, T* out, std::size_t begin, std::size_t 
     }
 }
 
-/// Asks the kernel to back a large fresh buffer with huge pages (one page fault per 2 MiB
-/// instead of per 4 KiB). Advice only: a no-op for small buffers or where unsupported.
-void advise_huge_pages(void* data, std::size_t bytes) noexcept;
-
-/// A new uninitialised array of `shape` (huge pages advised when large).
+/// A new uninitialised array of `shape` (the storage allocator advises huge pages for large
+/// fresh buffers).
 template <class T, class S>
 Array<T> fresh_array(const S& shape) {
-    Array<T> out = Array<T>::from_shape(shape);
-    advise_huge_pages(out.data(), out.size() * sizeof(T));
-    return out;
+    return Array<T>::from_shape(shape);
 }
 
 /// A new uninitialised array of x's shape, built in its shared home; `out` is set to it.
@@ -128,7 +123,6 @@ template <class T>
 SharedArray fresh_shared_like(const Array<T>& x, Array<T>*& out) {
     auto data = std::make_shared<AnyArray>(std::in_place_type<Array<T>>, x.shape());
     out = &std::get<Array<T>>(*data);
-    advise_huge_pages(out->data(), out->size() * sizeof(T));
     return data;
 }
 
@@ -227,7 +221,6 @@ SharedArray broadcast_zip_shared(const Array<T>& x, const Array<T>& y, const Sha
                                  std::size_t grain = kMemoryBoundGrain) {
     auto data = std::make_shared<AnyArray>(std::in_place_type<Array<T>>, shape);
     Array<T>& out = std::get<Array<T>>(*data);
-    advise_huge_pages(out.data(), out.size() * sizeof(T));
     if (out.size() == 0) {
         return data;
     }
