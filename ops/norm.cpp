@@ -162,6 +162,18 @@ Tensor channel_affine(const Tensor& x, const Tensor& mu, const Tensor& scale, co
 }
 
 // Gradients of batch_norm in training with respect to input, weight and bias.
+// The fused backward's gradients to input, weight and bias, each kept where it is needed.
+template <class T>
+void keep_needed(TensorList& grads, const std::vector<bool>& needs, Array<T> dx, Array<T> dweight,
+                 Array<T> dbias) {
+    Array<T>* results[] = {&dx, &dweight, &dbias};
+    for (std::size_t i = 0; i < 3; ++i) {
+        if (needs[i]) {
+            grads[i] = detail::make_tensor(std::move(*results[i]));
+        }
+    }
+}
+
 TensorList batch_norm_grads(const BackwardCall& call, const Tensor& x, const Tensor& weight,
                             const Tensor& mu, const Tensor& rstd, double eps) {
     const Tensor& g = call.grad_output;
@@ -189,15 +201,7 @@ TensorList batch_norm_grads(const BackwardCall& call, const Tensor& x, const Ten
         detail::batch_norm_backward(detail::array_as<T>(g), a, data_or_null<T>(weight),
                                     mu.data_ptr<T>(), rstd.data_ptr<T>(),
                                     needs[0] ? dx.data() : nullptr, dweight.data(), dbias.data());
-        if (needs[0]) {
-            grads[0] = detail::make_tensor(std::move(dx));
-        }
-        if (needs[1]) {
-            grads[1] = detail::make_tensor(std::move(dweight));
-        }
-        if (needs[2]) {
-            grads[2] = detail::make_tensor(std::move(dbias));
-        }
+        keep_needed(grads, needs, std::move(dx), std::move(dweight), std::move(dbias));
     });
     return grads;
 }
@@ -266,15 +270,7 @@ TensorList layer_norm_grads(const BackwardCall& call, const Tensor& x, const Ten
         detail::layer_norm_backward(detail::array_as<T>(g), a, d, data_or_null<T>(weight),
                                     mu.data_ptr<T>(), rstd.data_ptr<T>(),
                                     needs[0] ? dx.data() : nullptr, dweight.data(), dbias.data());
-        if (needs[0]) {
-            grads[0] = detail::make_tensor(std::move(dx));
-        }
-        if (needs[1]) {
-            grads[1] = detail::make_tensor(std::move(dweight));
-        }
-        if (needs[2]) {
-            grads[2] = detail::make_tensor(std::move(dbias));
-        }
+        keep_needed(grads, needs, std::move(dx), std::move(dweight), std::move(dbias));
     });
     return grads;
 }
