@@ -116,11 +116,83 @@ void raise_peak(std::atomic<std::size_t>& peak, std::size_t value) {
     }
 }
 
+// Small blocks freed on a thread wait in that thread's lists for its next request of their
+// size. A backward pass frees thousands of one-element tensors at once, far more than
+// glibc's per-thread cache keeps (7 per size), and the rest then go through its slower
+// bins. Bounded per thread; counted as allocated while in use, as nothing while listed.
+constexpr std::size_t kSmallUpTo = 512;
+constexpr std::size_t kSmallClasses = kSmallUpTo / kStorageAlignment;
+constexpr std::size_t kSmallBytesPerThread = std::size_t{4} << 20;
+
+thread_local bool small_lists_gone = false;
+
+struct SmallLists {
+    std::vector<void*> free[kSmallClasses];
+    std::size_t bytes = 0;
+
+    SmallLists() = default;
+    SmallLists(const SmallLists&) = delete;
+    SmallLists& operator=(const SmallLists&) = delete;
+
+    // Runs at thread exit; a tensor freed later on this thread (a static one, at program
+    // exit) goes straight to free().
+    ~SmallLists() {
+        small_lists_gone = true;
+        for (std::size_t c = 0; c < kSmallClasses; ++c) {
+            for (void* block : free[c]) {
+                unpoison(block, (c + 1) * kStorageAlignment);
+                aligned_free(block);
+            }
+        }
+    }
+};
+
+SmallLists& small_lists() {
+    thread_local SmallLists lists;
+    return lists;
+}
+
+void* take_small(std::size_t size) {
+    if (small_lists_gone) {
+        return nullptr;
+    }
+    SmallLists& lists = small_lists();
+    std::vector<void*>& list = lists.free[size / kStorageAlignment - 1];
+    if (list.empty()) {
+        return nullptr;
+    }
+    void* block = list.back();
+    list.pop_back();
+    lists.bytes -= size;
+    unpoison(block, size);
+    return block;
+}
+
+bool keep_small(void* block, std::size_t size) noexcept {
+    if (small_lists_gone) {
+        return false;
+    }
+    SmallLists& lists = small_lists();
+    if (lists.bytes + size > kSmallBytesPerThread) {
+        return false;
+    }
+    try {
+        lists.free[size / kStorageAlignment - 1].push_back(block);
+    } catch (...) {
+        return false;
+    }
+    lists.bytes += size;
+    poison(block, size);
+    return true;
+}
+
 class Pool {
 public:
     void* allocate(std::size_t bytes) {
         const std::size_t size = block_size(bytes);
-        void* block = size >= kCachedFrom ? take_cached(size) : nullptr;
+        void* block = size >= kCachedFrom  ? take_cached(size)
+                      : size <= kSmallUpTo ? take_small(size)
+                                           : nullptr;
         const bool fresh = block == nullptr;
         if (fresh) {
             block = allocate_fresh(size);
@@ -139,7 +211,8 @@ public:
     void deallocate(void* block, std::size_t bytes) noexcept {
         const std::size_t size = block_size(bytes);
         allocated_.fetch_sub(size, std::memory_order_relaxed);
-        if (size >= kCachedFrom && keep(block, size)) {
+        if (size >= kCachedFrom ? keep(block, size)
+                                : size <= kSmallUpTo && keep_small(block, size)) {
             return;
         }
         aligned_free(block);

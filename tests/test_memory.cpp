@@ -2,6 +2,7 @@
 // what a training step's peak memory is made of.
 #include <doctest/doctest.h>
 
+#include <thread>
 #include <wengert/wengert.hpp>
 
 using namespace wengert;
@@ -73,6 +74,32 @@ TEST_SUITE("memory") {
         CHECK(memory_reserved() > memory_allocated());
         set_memory_cache_limit(1024);
         CHECK(memory_reserved() == memory_allocated());
+    }
+
+    TEST_CASE("a freed small buffer serves the thread's next request of its size") {
+        const float* first = nullptr;
+        {
+            Tensor a = ones({3}, kFloat32);
+            first = a.data_ptr<float>();
+        }
+        Tensor b = full({5}, 2.0, kFloat32);  // 20 bytes: the same 64-byte block
+        CHECK(b.data_ptr<float>() == first);
+        CHECK(b.to_vector() == std::vector<double>(5, 2.0));
+
+        // Buffers may die on other threads than the one that made them, and threads that
+        // kept freed buffers give them back when they end (LeakSanitizer checks in CI).
+        Tensor made_here = ones({4}, kFloat32);
+        Tensor made_there;
+        std::thread worker([&] {
+            for (int i = 0; i < 100; ++i) {
+                Tensor scratch = add(ones({8}, kFloat32), 1.0);
+            }
+            made_there = full({2}, 7.0, kFloat32);
+            made_here = Tensor();
+        });
+        worker.join();
+        CHECK(made_there.to_vector() == std::vector<double>{7, 7});
+        made_there = Tensor();
     }
 
     TEST_CASE("small tensors count in the statistics too") {
