@@ -345,11 +345,9 @@ AxisWindows adaptive_windows(i64 in, i64 out) {
     return a;
 }
 
-}  // namespace
-
-std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size,
-                                                  std::optional<IntPair> stride, IntPair padding,
-                                                  IntPair dilation, bool ceil_mode) {
+// max_pool2d, also handing back where each maximum sits (the positions backward uses).
+Tensor max_pool(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride,
+                IntPair padding, IntPair dilation, bool ceil_mode, Indices& positions) {
     check_input("max_pool2d", input);
     const IntPair step = stride.value_or(kernel_size);
     const IntPair out =
@@ -360,20 +358,30 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair k
     AnyArray values = detail::visit(input, [&](const auto& x) -> AnyArray {
         return max_pool_kernel(x, p, kernel_size, step, padding, dilation, *indices);
     });
-    auto positions = Array<std::int64_t>::from_shape(p.out_shape);
-    std::copy(indices->begin(), indices->end(), positions.begin());
+    positions = indices;
+    return detail::record_op(Op::max_pool2d, std::move(values), {input},
+                             [indices = positions, p](const BackwardCall& call) {
+                                 return TensorList{max_pool_scatter(call.grad_output, indices, p)};
+                             });
+}
 
-    Tensor pooled =
-        detail::record_op(Op::max_pool2d, std::move(values), {input},
-                          [indices = Indices(indices), p](const BackwardCall& call) {
-                              return TensorList{max_pool_scatter(call.grad_output, indices, p)};
-                          });
+}  // namespace
+
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, IntPair kernel_size,
+                                                  std::optional<IntPair> stride, IntPair padding,
+                                                  IntPair dilation, bool ceil_mode) {
+    Indices indices;
+    Tensor pooled = max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, indices);
+    auto positions = Array<std::int64_t>::from_shape(detail::to_shape(pooled.shape()));
+    std::copy(indices->begin(), indices->end(), positions.begin());
     return {std::move(pooled), detail::make_tensor(std::move(positions))};
 }
 
+// Without the int64 copy of the positions that only max_pool2d_with_indices hands out.
 Tensor max_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride,
                   IntPair padding, IntPair dilation, bool ceil_mode) {
-    return max_pool2d_with_indices(input, kernel_size, stride, padding, dilation, ceil_mode).first;
+    Indices indices;
+    return max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, indices);
 }
 
 Tensor avg_pool2d(const Tensor& input, IntPair kernel_size, std::optional<IntPair> stride,
